@@ -15,6 +15,7 @@ __all__ = [
     "InfiniteSpaceError",
     "BenchmarkFormatError",
     "QueryError",
+    "ArgumentError",
 ]
 
 
@@ -61,3 +62,11 @@ class QueryError(NasKitError, KeyError):
 
     def __str__(self) -> str:  # KeyError.__str__ would repr() the message
         return str(self.args[0]) if self.args else ""
+
+
+class ArgumentError(NasKitError, ValueError):
+    """An argument with an invalid value, shape or combination (an objective without a
+    metric, a constraint with no bound, points and reference of different widths, ...).
+
+    The message says what was passed and what is allowed.
+    """

@@ -291,11 +291,13 @@ def _scalar_array(name: str, values: Any, n_rows: int, kind: str, arrow_type: pa
         if arr.ndim != 1:
             raise BenchmarkFormatError(f"column {name!r} must be 1-D, got shape {arr.shape}")
         _check_rows(name, len(arr), n_rows)
-        bad = [v for v in arr[:10_000] if not isinstance(v, str) or not v]
-        if bad or not all(isinstance(v, str) and v for v in arr):
-            example = bad[0] if bad else next(v for v in arr if not isinstance(v, str) or not v)
+        try:
+            out = pa.array(arr, type=pa.string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            out = None
+        if out is None or out.null_count or pc.any(pc.equal(out, "")).as_py():
+            example = next(v for v in arr if not isinstance(v, str) or not v)
             raise BenchmarkFormatError(f"column {name!r} must hold non-empty strings, found {example!r}")
-        out = pa.array(arr, type=pa.string())
         return out.dictionary_encode() if name in _DICTIONARY_COLUMNS else out
     arr = np.asarray(values)
     if arr.ndim != 1:
@@ -474,14 +476,16 @@ def _flat(column: pa.ChunkedArray, source: str, name: str) -> tuple[np.ndarray, 
 
 def _validate_values(table: pa.Table, source: str) -> None:
     n_rows = table.num_rows
+    if n_rows == 0:
+        raise BenchmarkFormatError(f"{source}: the table has no runs")
     for name in ("arch", "canonical", "dataset", "arch_index", "schedule_epochs", "seed"):
         if table.column(name).null_count:
             raise BenchmarkFormatError(f"{source}: column {name!r} has {table.column(name).null_count} missing value(s)")
     schedule = _numpy(table.column("schedule_epochs")).astype(np.int64)
-    if n_rows and schedule.min() < 1:
+    if schedule.min() < 1:
         raise BenchmarkFormatError(f"{source}: column 'schedule_epochs' must be >= 1, found {schedule.min()}")
     epochs, lengths = _flat(table.column("epochs"), source, "epochs")
-    if n_rows and lengths.min() < 1:
+    if lengths.min() < 1:
         row = int(np.argmin(lengths))
         raise BenchmarkFormatError(f"{source}: row {row} has an empty 'epochs' list; every run needs >= 1 epoch")
     row_of = np.repeat(np.arange(n_rows), lengths)
@@ -493,7 +497,7 @@ def _validate_values(table: pa.Table, source: str) -> None:
         row = int(row_of[1:][same_row & (np.diff(epochs) <= 0)][0])
         raise BenchmarkFormatError(f"{source}: row {row}: 'epochs' must be strictly increasing")
     ends = np.cumsum(lengths) - 1
-    if n_rows and np.any(epochs[ends] > schedule):
+    if np.any(epochs[ends] > schedule):
         row = int(np.flatnonzero(epochs[ends] > schedule)[0])
         raise BenchmarkFormatError(
             f"{source}: row {row} records epoch {epochs[ends][row]} beyond its schedule_epochs={schedule[row]}"
@@ -528,33 +532,39 @@ def _validate_values(table: pa.Table, source: str) -> None:
     _validate_keys(table, source)
 
 
-def _validate_keys(table: pa.Table, source: str) -> None:
-    import pandas as pd
+def dictionary_codes(column: pa.ChunkedArray) -> tuple[np.ndarray, list]:
+    """``(codes, uniques)`` of a column: ``uniques[codes[i]]`` is row ``i``'s value (Arrow-fast)."""
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    array = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    encoded = pc.dictionary_encode(array)
+    return encoded.indices.to_numpy().astype(np.int64), encoded.dictionary.to_pylist()
 
-    arch_codes, archs = pd.factorize(_numpy(table.column("arch")))
-    dataset_codes, datasets = pd.factorize(_numpy(table.column("dataset")))
-    key = pd.DataFrame(
-        {
-            "arch": arch_codes,
-            "dataset": dataset_codes,
-            "schedule": _numpy(table.column("schedule_epochs")),
-            "seed": _numpy(table.column("seed")),
-        }
-    )
-    dup = key.duplicated()
-    if dup.any():
-        row = int(np.flatnonzero(dup.to_numpy())[0])
-        r = key.iloc[row]
+
+def _validate_keys(table: pa.Table, source: str) -> None:
+    arch_codes, archs = dictionary_codes(table.column("arch"))
+    dataset_codes, datasets = dictionary_codes(table.column("dataset"))
+    schedule = _numpy(table.column("schedule_epochs")).astype(np.int64)
+    seed = _numpy(table.column("seed")).astype(np.int64)
+    # One int64 key per run; sizes are bounded (archs * datasets * schedules * seeds).
+    _, schedule_codes = np.unique(schedule, return_inverse=True)
+    seed_values, seed_codes = np.unique(seed, return_inverse=True)
+    key = ((arch_codes * len(datasets) + dataset_codes) * (schedule_codes.max(initial=0) + 1) + schedule_codes)
+    key = key * len(seed_values) + seed_codes
+    order = np.argsort(key, kind="stable")
+    repeated = np.flatnonzero(key[order][1:] == key[order][:-1])
+    if repeated.size:
+        row = int(order[repeated[0] + 1])
         raise BenchmarkFormatError(
-            f"{source}: run (arch={archs[r['arch']]!r}, dataset={datasets[r['dataset']]!r}, "
-            f"schedule_epochs={r['schedule']}, seed={r['seed']}) appears more than once (row {row})"
+            f"{source}: run (arch={archs[arch_codes[row]]!r}, dataset={datasets[dataset_codes[row]]!r}, "
+            f"schedule_epochs={schedule[row]}, seed={seed[row]}) appears more than once (row {row})"
         )
+    first = np.unique(arch_codes, return_index=True)[1]
     for name in ("canonical", "arch_index"):
-        codes = pd.factorize(_numpy(table.column(name)))[0]
-        pairs = pd.DataFrame({"arch": arch_codes, "other": codes}).drop_duplicates()
-        if len(pairs) != len(archs):
-            arch = archs[int(pairs["arch"][pairs["arch"].duplicated()].iloc[0])]
-            raise BenchmarkFormatError(f"{source}: arch {arch!r} has more than one value of {name!r}")
+        codes = dictionary_codes(table.column(name))[0]
+        if not np.array_equal(codes, codes[first][arch_codes]):
+            row = int(np.flatnonzero(codes != codes[first][arch_codes])[0])
+            raise BenchmarkFormatError(f"{source}: arch {archs[arch_codes[row]]!r} has more than one value of {name!r}")
 
 
 # --- files ------------------------------------------------------------------------------

@@ -31,7 +31,15 @@ from ..pareto import non_dominated_mask
 from ._group import Group, build_group, describe_missing
 from .record import CURVE_METRICS, Curve, Record
 from .search_view import SearchView
-from .schema import ENERGY_PREFIX, LATENCY_PREFIX, TableMeta, device_columns, read_table, validate_table
+from .schema import (
+    ENERGY_PREFIX,
+    LATENCY_PREFIX,
+    TableMeta,
+    device_columns,
+    dictionary_codes,
+    read_table,
+    validate_table,
+)
 
 __all__ = ["TabularBenchmark", "space_for"]
 
@@ -62,12 +70,6 @@ def space_for(name: str) -> Any | None:
     return cls() if cls is not None else None
 
 
-def _strings(column: pa.ChunkedArray) -> np.ndarray:
-    if pa.types.is_dictionary(column.type):
-        column = column.cast(column.type.value_type)
-    return column.to_numpy(zero_copy_only=False)
-
-
 def _list_layout(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     """(values, offsets) of a list column in Arrow layout, zero-copy where possible."""
     array = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
@@ -85,6 +87,8 @@ class TabularBenchmark:
             enumerate the space (``over="space"``). Default: the kit's space named by
             the table's metadata, if any.
         source: what to call the table in messages (usually its file).
+        meta: the table's metadata when the table was already validated (as by
+            ``read_table``); None validates it here.
 
     Raises:
         BenchmarkFormatError: if ``table`` is not a valid benchmark table.
@@ -95,8 +99,11 @@ class TabularBenchmark:
         >>> bench.query("|nor_conv_3x3~0|+...", dataset="cifar10").final.valid_acc  # doctest: +SKIP
     """
 
-    def __init__(self, table: pa.Table, *, space: Any | None = None, source: str = "<table>") -> None:
-        self.meta: TableMeta = validate_table(table, source=source)
+    def __init__(
+        self, table: pa.Table, *, space: Any | None = None, source: str = "<table>", meta: TableMeta | None = None
+    ) -> None:
+        # `meta` is passed by from_file after read_table validated the table: skip a second pass.
+        self.meta: TableMeta = validate_table(table, source=source) if meta is None else meta
         self.source = source
         if space is None:
             space = space_for(self.meta.space)
@@ -107,23 +114,26 @@ class TabularBenchmark:
             )
         self.space = space
         self._table = table
-        arch_codes, archs = pd.factorize(_strings(table.column("arch")))
-        self._run_arch = arch_codes.astype(np.int64)  # arch row of each table row (run)
+        arch_codes, archs = dictionary_codes(table.column("arch"))
+        self._run_arch = arch_codes  # arch row of each table row (run)
         self._archs: np.ndarray = np.asarray(archs, dtype=object)
         first = np.unique(arch_codes, return_index=True)[1]
-        self._canonical = _strings(table.column("canonical"))[first]
+        canonical_codes, canonicals = dictionary_codes(table.column("canonical"))
+        self._canonical = np.asarray(canonicals, dtype=object)[canonical_codes[first]]
         self._arch_index = table.column("arch_index").to_numpy()[first].astype(np.int64)
         self._row_of_arch = {a: i for i, a in enumerate(self._archs)}
         self._row_of_canonical: dict[str, int] = {}
         for i, c in enumerate(self._canonical):
             self._row_of_canonical.setdefault(c, i)  # first arch of each class represents it
-        datasets = _strings(table.column("dataset"))
-        self._run_dataset = datasets
+        dataset_codes, datasets = dictionary_codes(table.column("dataset"))
+        self._run_dataset = dataset_codes
+        self._dataset_code = {d: i for i, d in enumerate(datasets)}
         self._run_schedule = table.column("schedule_epochs").to_numpy().astype(np.int64)
         self._run_seed = table.column("seed").to_numpy().astype(np.int64)
-        self.datasets: tuple[str, ...] = tuple(pd.unique(datasets))
+        #: Datasets in the table, in order of first appearance.
+        self.datasets: tuple[str, ...] = tuple(datasets)
         self._schedules = {
-            d: tuple(sorted(int(s) for s in np.unique(self._run_schedule[datasets == d]))) for d in self.datasets
+            d: tuple(int(s) for s in np.unique(self._run_schedule[dataset_codes == i])) for i, d in enumerate(datasets)
         }
         names = table.column_names
         self.latency_columns = device_columns(names, LATENCY_PREFIX)
@@ -137,8 +147,8 @@ class TabularBenchmark:
     @classmethod
     def from_file(cls, path: str | os.PathLike[str], *, space: Any | None = None) -> TabularBenchmark:
         """Read and validate a table file (see ``schema.read_table``) and index it."""
-        table, _ = read_table(path)
-        return cls(table, space=space, source=str(path))
+        table, meta = read_table(path)
+        return cls(table, space=space, source=str(path), meta=meta)
 
     # --- what the table holds --------------------------------------------------------------
     @property
@@ -228,7 +238,7 @@ class TabularBenchmark:
                 column = self._table.column(name)
                 static[name] = column.to_numpy(zero_copy_only=False).astype(np.float64)  # nulls -> NaN
             self._static_runs = static
-        rows = np.flatnonzero((self._run_dataset == dataset) & (self._run_schedule == schedule))
+        rows = np.flatnonzero((self._run_dataset == self._dataset_code[dataset]) & (self._run_schedule == schedule))
         return build_group(
             dataset=dataset,
             schedule_epochs=schedule,
@@ -293,6 +303,15 @@ class TabularBenchmark:
                 rows[missing] = [self._row_of_canonical.get(space.canonical(space.cell_at(int(i))), -1) for i in missing]
         rows.flags.writeable = False
         return rows
+
+    def space_coverage(self) -> tuple[int, int] | None:
+        """``(cells that resolve to a stored run, cells in the space)``, or None when the
+        table's space cannot be enumerated."""
+        try:
+            rows = self._space_rows
+        except QueryError:
+            return None
+        return int((rows >= 0).sum()), len(rows)
 
     def _check_index_rows(self, indices: np.ndarray) -> np.ndarray:
         space_rows = self._space_rows

@@ -211,9 +211,8 @@ def count_nb101_params(
         The count (the official data's ``trainable_parameters`` at the default sizes).
 
     Example:
-        >>> count_nb101_params(NB101Space().parse("0100|input,output"))
-        # stem + 9 input projections + dense
-        ...
+        >>> count_nb101_params(NB101Space().parse("0100|input,output"))  # stem, 9 projections, dense
+        882570
     """
     _check_sizes(num_classes, stem_channels, num_stacks, num_modules_per_stack)
     pruned = NB101Space().prune(cell)

@@ -133,6 +133,15 @@ class MacroArch:
         object.__setattr__(self, "expand_ratios", expand)
         object.__setattr__(self, "kernel_sizes", kernel)
 
+    @classmethod
+    def _trusted(cls, depths: tuple, expand_ratios: tuple, kernel_sizes: tuple) -> MacroArch:
+        """Skip normalization: for tuples of Python ints the space built itself."""
+        arch = object.__new__(cls)
+        object.__setattr__(arch, "depths", depths)
+        object.__setattr__(arch, "expand_ratios", expand_ratios)
+        object.__setattr__(arch, "kernel_sizes", kernel_sizes)
+        return arch
+
     def __str__(self) -> str:
         return "|".join(
             f"d{d}-" + ",".join(f"e{e}k{k}" for e, k in zip(es, ks))
@@ -267,11 +276,8 @@ class MacroSpace(SearchSpace[MacroArch]):
         # Slot of each column, -1 for depth columns (always active).
         self._col_slot = np.tile(np.array([-1] + [b for b in range(self.n_slots) for _ in (0, 1)]), self.n_stages)
         self._depth_cols = np.arange(self.n_stages) * per_stage
-        # value -> choice index, per column; -1 marks a value the column does not allow.
-        top = max(max(c) for c in self._col_choices) + 1
-        self._lookup = np.full((len(self._col_choices), top), -1, dtype=np.int64)
-        for col, choices in enumerate(self._col_choices):
-            self._lookup[col, list(choices)] = np.arange(len(choices))
+        self._col_stage_slot = list(zip(self._col_stage.tolist(), self._col_slot.tolist()))
+        self._position = [{v: i for i, v in enumerate(c)} for c in self._col_choices]
         self._onehot_offsets = np.concatenate([[0], np.cumsum(self._n_choices)[:-1]])
         # Block positions (stage, j < max_depth) of the built chain and the slot each reads.
         n_pos = self.n_stages * self.max_depth
@@ -300,37 +306,36 @@ class MacroSpace(SearchSpace[MacroArch]):
                  "stem_width", "first_width", "head_width")
         return "MacroSpace(" + ", ".join(f"{n}={v!r}" for n, v in zip(names, self._config)) + ")"
 
-    def _indices(self, arch: MacroArch) -> np.ndarray:
-        """Choice index of every decision, shape ``(n_decisions,)``; validates."""
-        return self._index_matrix([arch])[0]
+    def _indices(self, arch: MacroArch) -> list[int]:
+        """Choice index of every decision, in decision order; raises for a non-member."""
+        if (
+            isinstance(arch, MacroArch)
+            and len(arch.depths) == self.n_stages
+            and all(len(es) == self.n_slots for es in arch.expand_ratios)
+        ):
+            try:
+                return [where[v] for where, v in zip(self._position, _flatten(arch))]
+            except KeyError:
+                pass
+        self.validate(arch)  # raises with the precise reason
+        raise OutOfSpaceError(f"{arch!r} is not a member of {self!r}")  # not reached: validate raised
 
     def _index_matrix(self, archs: Sequence[MacroArch]) -> np.ndarray:
         """Choice indices, shape ``(len(archs), n_decisions)``; raises for any non-member."""
-        n_dec = len(self._col_choices)
-        rows = []
-        for arch in archs:
-            if not (
-                isinstance(arch, MacroArch)
-                and len(arch.depths) == self.n_stages
-                and all(len(es) == self.n_slots for es in arch.expand_ratios)
-            ):
-                self.validate(arch)  # raises with the precise reason
-            rows.append(_flatten(arch))
-        values = np.array(rows, dtype=np.int64).reshape(len(rows), n_dec)
-        inside = (values >= 0) & (values < self._lookup.shape[1])
-        idx = np.where(inside, self._lookup[np.arange(n_dec), np.clip(values, 0, self._lookup.shape[1] - 1)], -1)
-        bad = np.flatnonzero((idx < 0).any(axis=1))
-        if bad.size:
-            self.validate(archs[int(bad[0])])
-        return idx
+        rows = [self._indices(arch) for arch in archs]
+        return np.array(rows, dtype=np.int64).reshape(len(rows), len(self._col_choices))
 
     def _from_indices(self, idx: Sequence[int]) -> MacroArch:
-        values = [self._col_choices[c][int(i)] for c, i in enumerate(idx)]
+        values = [choices[i] for choices, i in zip(self._col_choices, idx)]
         width = 1 + 2 * self.n_slots
         stages = [values[s * width:(s + 1) * width] for s in range(self.n_stages)]
-        return MacroArch(
+        return MacroArch._trusted(
             tuple(v[0] for v in stages), tuple(tuple(v[1::2]) for v in stages), tuple(tuple(v[2::2]) for v in stages)
         )
+
+    def _active_list(self, idx: Sequence[int]) -> list[bool]:
+        depths = [self.depths[idx[c]] for c in self._depth_cols.tolist()]
+        return [slot < depths[stage] for stage, slot in self._col_stage_slot]
 
     def _active(self, idx: np.ndarray) -> np.ndarray:
         """Boolean mask ``(n, n_decisions)``: decisions that change the built network."""
@@ -399,11 +404,11 @@ class MacroSpace(SearchSpace[MacroArch]):
         Depths are uniform per stage; distinct networks are not equally likely when
         ``per_block`` (deeper stages have more variants).
         """
-        return self._from_indices(rng.integers(0, self._n_choices))
+        return self._from_indices(rng.integers(0, self._n_choices).tolist())
 
-    def _mutable_columns(self, idx: np.ndarray) -> np.ndarray:
-        cols = np.flatnonzero(self._active(idx[None, :])[0] & (self._n_choices > 1))
-        if cols.size == 0:
+    def _mutable_columns(self, idx: list[int]) -> list[int]:
+        cols = [c for c, (on, n) in enumerate(zip(self._active_list(idx), self._n_choices.tolist())) if on and n > 1]
+        if not cols:
             raise OutOfSpaceError(f"{self!r} has a single architecture: there is nothing to mutate to")
         return cols
 
@@ -416,21 +421,35 @@ class MacroSpace(SearchSpace[MacroArch]):
 
         Raises:
             OutOfSpaceError: if ``arch`` is not a member, or the space has one architecture.
+
+        Example:
+            >>> space = MacroSpace()
+            >>> parent = space.sample(np.random.default_rng(0))
+            >>> child = space.mutate(parent, np.random.default_rng(1))
+            >>> space.canonical(child) != space.canonical(parent)
+            True
         """
         idx = self._indices(arch)
-        col = int(rng.choice(self._mutable_columns(idx)))
+        cols = self._mutable_columns(idx)
+        col = cols[int(rng.integers(len(cols)))]
         new = int(rng.integers(self._n_choices[col] - 1))
         idx[col] = new + (new >= idx[col])
         return self._from_indices(idx)
 
     def neighbors(self, arch: MacroArch) -> list[MacroArch]:
-        """Every single change of one active decision, in decision order then choice order."""
+        """Every single change of one active decision, in decision order then choice order.
+
+        Example:
+            >>> space = MacroSpace(depths=(1, 2), expand_ratios=(3, 6), kernel_sizes=(3,), widths=(8,), strides=(1,))
+            >>> [str(a) for a in space.neighbors(space.parse("d1-e3k3"))]
+            ['d2-e3k3,e3k3', 'd1-e6k3,e3k3']
+        """
         idx = self._indices(arch)
         out = []
-        for col in self._mutable_columns(idx).tolist():
+        for col in self._mutable_columns(idx):
             for choice in range(int(self._n_choices[col])):
                 if choice != idx[col]:
-                    child = idx.copy()
+                    child = list(idx)
                     child[col] = choice
                     out.append(self._from_indices(child))
         return out
@@ -438,7 +457,8 @@ class MacroSpace(SearchSpace[MacroArch]):
     def crossover(self, a: MacroArch, b: MacroArch, rng: np.random.Generator) -> MacroArch:
         """Uniform crossover: each decision (inactive slots too) from ``a`` or ``b`` with p = 1/2."""
         ia, ib = self._indices(a), self._indices(b)
-        return self._from_indices(np.where(rng.random(ia.size) < 0.5, ia, ib))
+        take_a = (rng.random(len(ia)) < 0.5).tolist()
+        return self._from_indices([x if t else y for x, y, t in zip(ia, ib, take_a)])
 
     # --- identity ---------------------------------------------------------------------------
     def validate(self, arch: MacroArch) -> MacroArch:
@@ -460,7 +480,9 @@ class MacroSpace(SearchSpace[MacroArch]):
             if depth not in self.depths:
                 raise OutOfSpaceError(f"stage {stage}: depth {depth} is not one of {self.depths}")
             if len(es) != self.n_slots:
-                raise OutOfSpaceError(f"stage {stage}: {len(es)} (expand, kernel) entries, expected {self._slot_rule()}")
+                raise OutOfSpaceError(
+                    f"stage {stage}: {len(es)} (expand, kernel) entries, expected {self._slot_rule()}"
+                )
             for block, (e, k) in enumerate(zip(es, ks)):
                 where = f"stage {stage} block {block}" if self.per_block else f"stage {stage}"
                 if e not in self.expand_ratios:
@@ -560,6 +582,13 @@ class MacroSpace(SearchSpace[MacroArch]):
         Raises:
             UnknownNameError: for an unknown ``kind``.
             OutOfSpaceError: if ``arch`` is not a member.
+
+        Example:
+            >>> space = MacroSpace(depths=(1, 2), expand_ratios=(3, 6), kernel_sizes=(3,), widths=(8,), strides=(1,))
+            >>> space.encode(space.parse("d2-e6k3,e3k3"), "onehot").tolist()
+            [0.0, 1.0, 0.0, 1.0, 1.0, 1.0, 0.0, 1.0]
+            >>> space.encode(space.parse("d2-e6k3,e3k3"), "path").tolist()  # (e3k3, e6k3) counts
+            [1.0, 1.0]
         """
         return self.encode_many([arch], kind)[0]
 

@@ -11,7 +11,8 @@ String format (``str(cell)`` / ``NB101Space().parse``): the two fields of an off
 NAS-Bench-101 record, joined by ``|``::
 
     <V*V adjacency digits, row-major>|<V comma-separated op labels>
-    "0110001000100010000|..."   e.g. for V=3:  "011001000|input,conv3x3-bn-relu,output"
+    e.g. for V=3 (input -> conv -> output plus a skip input -> output):
+    "011001000|input,conv3x3-bn-relu,output"
 
 V is recovered as the square root of the digit count, so the format is unambiguous.
 """
@@ -518,8 +519,9 @@ class NB101Space(SearchSpace[Cell101]):
         Follows the official ``generate_graphs.py``: for V = 2..7 vertices, every
         upper-triangular matrix (bit ``i + j(j-1)/2`` is edge ``i -> j``) with no dangling
         vertex and at most 9 edges, every labelling, keeping the first cell of each hash.
-        Lazy but slow: about a minute of CPU for the full 423,624 cells (see
-        ``bench/enumerate_nb101.py`` for the parallel version).
+        Lazy (the first cells come at once) but slow: the full 423,624 cells take about
+        2.5 minutes on one core (measured 157 s, see ``bench/RESULTS.md``);
+        ``bench/enumerate_nb101.py`` is the parallel version.
         """
         seen: set[str] = set()
         for matrix, preds, succs in _full_dags():

@@ -73,7 +73,11 @@ DEFAULT = MacroSpace()
 # --- contract ---------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "space",
-    [DEFAULT, MacroSpace(per_block=False), MacroSpace(depths=(1, 2), expand_ratios=(6,), kernel_sizes=(3,), widths=(8,), strides=(1,))],
+    [
+        DEFAULT,
+        MacroSpace(per_block=False),
+        MacroSpace(depths=(1, 2), expand_ratios=(6,), kernel_sizes=(3,), widths=(8,), strides=(1,)),
+    ],
     ids=["ofa", "mnas", "tiny"],
 )
 def test_contract(space):

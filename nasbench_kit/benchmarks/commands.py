@@ -1,0 +1,172 @@
+"""Command-line sub-commands for benchmark tables: ``info`` and ``import``.
+
+``python -m nasbench_kit info TABLE`` prints what a table holds;
+``python -m nasbench_kit import KIND PATH -o OUT.parquet`` converts an official file
+(``nb201``, ``nats``, ``nb101``, ``hwnas``) or any CSV / parquet table (``csv``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import UnknownNameError
+
+__all__ = ["register", "describe_benchmark"]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``info`` and ``import`` sub-commands to the kit's parser."""
+    info = subparsers.add_parser(
+        "info",
+        help="print what a benchmark table holds",
+        description="Print what a benchmark table holds: datasets, schedules, seeds, epochs, metrics, coverage.",
+    )
+    info.add_argument("table", help="path of a .parquet benchmark table, or a benchmark name (e.g. nb201-digits)")
+    info.set_defaults(handler=_run_info)
+
+    imp = subparsers.add_parser(
+        "import",
+        help="convert an official benchmark file or a CSV/parquet table into the kit's table format",
+        description=(
+            "Convert a benchmark file into the kit's table format (parquet). KIND is one of nb201 (NAS-Bench-201 "
+            ".pth), nats (NATS-Bench pbz2), nb101 (NAS-Bench-101 tfrecord), hwnas (HW-NAS-Bench), csv (any CSV or "
+            "parquet table with an architecture column)."
+        ),
+    )
+    imp.add_argument("kind", metavar="KIND", help="nb201, nats, nb101, hwnas or csv")
+    imp.add_argument("path", help="the file to convert")
+    imp.add_argument("-o", "--out", required=True, help="the .parquet table to write")
+    imp.add_argument("--name", help="name stored in the table (default: the output file's stem)")
+    imp.add_argument("--space", help="csv: space of the architecture strings (nb201, nb101, macro, custom)")
+    imp.add_argument("--arch-column", dest="arch_column", help="csv: column holding architecture strings")
+    imp.add_argument("--dataset", help="csv: dataset of every row, when the file has no dataset column")
+    imp.add_argument("--schedule-epochs", dest="schedule_epochs", type=int, help="csv: training schedule length")
+    imp.add_argument("--accuracy-unit", dest="accuracy_unit", help="csv: percent (default) or fraction")
+    imp.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="further importer option (VALUE parsed as JSON if possible); repeatable",
+    )
+    imp.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    imp.set_defaults(handler=_run_import)
+
+
+# --- import -----------------------------------------------------------------------------------
+
+
+def _parse_option(text: str) -> tuple[str, Any]:
+    key, eq, value = text.partition("=")
+    if not eq or not key:
+        raise UnknownNameError(f"--option must look like KEY=VALUE, got {text!r}")
+    try:
+        return key.replace("-", "_"), json.loads(value)
+    except ValueError:
+        return key.replace("-", "_"), value
+
+
+def _run_import(args: argparse.Namespace) -> int:
+    from .importers import IMPORTERS
+
+    importer = IMPORTERS.get(args.kind)
+    if importer is None:
+        raise UnknownNameError(f"import kind {args.kind!r} is unknown; use one of {sorted(IMPORTERS)}")
+    options: dict[str, Any] = {
+        key: getattr(args, key)
+        for key in ("name", "space", "arch_column", "dataset", "schedule_epochs", "accuracy_unit")
+        if getattr(args, key) is not None
+    }
+    options.update(_parse_option(text) for text in args.option)
+    options["progress"] = args.progress
+    parameters = inspect.signature(importer).parameters
+    takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+    if not takes_any:
+        accepted = [n for n, p in parameters.items() if p.kind is inspect.Parameter.KEYWORD_ONLY]
+        unknown = [k for k in options if k not in parameters]
+        if "progress" in unknown:
+            options.pop("progress")
+            unknown.remove("progress")
+        if unknown:
+            raise UnknownNameError(f"importer {args.kind!r} takes no option(s) {unknown}; its options: {accepted}")
+    written = importer(Path(args.path), Path(args.out), **options)
+    print(f"wrote {written}")
+    return 0
+
+
+# --- info -------------------------------------------------------------------------------------
+
+
+def _range(values: np.ndarray, fmt: str = "{:.2f}") -> str:
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return "none"
+    return f"mean {fmt.format(values.mean())}, min {fmt.format(values.min())}, max {fmt.format(values.max())}"
+
+
+def _epochs_text(epochs: tuple[int, ...]) -> str:
+    if len(epochs) > 3 and list(epochs) == list(range(epochs[0], epochs[-1] + 1)):
+        return f"{epochs[0]}..{epochs[-1]}"
+    return str(list(epochs))
+
+
+def describe_benchmark(bench: Any) -> str:
+    """Plain-text description of a :class:`TabularBenchmark` (what ``info`` prints)."""
+    meta = bench.meta
+    frame = bench.frame
+    lines = [f"{meta.name}  ({bench.source})"]
+    path = Path(bench.source)
+    if path.is_file():
+        lines[0] = f"{meta.name}  ({path}, {path.stat().st_size / 1e6:.1f} MB)"
+    lines.append(f"  space: {meta.space}    source: {meta.source}")
+    if meta.description:
+        lines.append(f"  description: {meta.description}")
+    n_canonical = len(set(bench.canonicals))
+    lines.append(f"  {len(frame):,} runs of {len(bench):,} architectures ({n_canonical:,} canonical classes)")
+    coverage = bench.space_coverage()
+    if coverage is not None:
+        lines.append(f"  space coverage: {coverage[0]:,} of {coverage[1]:,} cells answer a query")
+    lines.append("  datasets (accuracy in %, train_seconds cumulative at the last epoch):")
+    for dataset in bench.datasets:
+        for schedule in bench.schedules(dataset):
+            rows = frame[(frame["dataset"] == dataset) & (frame["schedule_epochs"] == schedule)]
+            epochs = bench.epochs(dataset, schedule=schedule)
+            lines.append(
+                f"    {dataset}, {schedule}-epoch schedule: {len(rows):,} runs, seeds {list(bench.seeds(dataset, schedule=schedule))}, "
+                f"epochs {_epochs_text(epochs)}"
+            )
+            for metric in ("valid_acc", "test_acc", "train_seconds"):
+                values = rows[f"final_{metric}"].to_numpy(dtype=np.float64)
+                lines.append(f"      {metric:<14} {_range(values)}")
+    static = [m for m in bench.metrics if m in ("params", "flops")]
+    for metric in static:
+        lines.append(f"  {metric:<16} {_range(frame[metric].to_numpy(dtype=np.float64), '{:,.0f}')}")
+    if bench.latency_columns:
+        lines.append(f"  latency_ms on: {', '.join(bench.latency_columns)}")
+    if bench.energy_columns:
+        lines.append(f"  energy_mj on: {', '.join(bench.energy_columns)}")
+    from .schema import REQUIRED_COLUMNS
+
+    extra = [
+        c
+        for c in bench.table.column_names
+        if c not in REQUIRED_COLUMNS and c not in bench.latency_columns.values() and c not in bench.energy_columns.values()
+    ]
+    if extra:
+        lines.append(f"  extra columns: {', '.join(extra)}")
+    for key, value in meta.extra.items():
+        lines.append(f"  {key}: {value}")
+    return "\n".join(lines)
+
+
+def _run_info(args: argparse.Namespace) -> int:
+    from .registry import load_benchmark
+
+    print(describe_benchmark(load_benchmark(args.table)))
+    return 0

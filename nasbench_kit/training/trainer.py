@@ -1,0 +1,273 @@
+"""Train one NAS-Bench-201 cell on cluttered digits, on one CPU thread, deterministically.
+
+The network is the official NB201 skeleton (:func:`nasbench_kit.models.nb201.build_nb201`)
+scaled down for a CPU (``C`` channels, ``N`` cells per stage, 12x12 inputs). The
+optimisation follows NAS-Bench-201 (Dong & Yang, ICLR 2020, Sec. 3 / App. "training
+hyper-parameters"): SGD with Nesterov momentum 0.9, weight decay 5e-4, learning rate 0.1
+annealed to 0 by a cosine schedule updated every step, cross-entropy loss. Epochs, width,
+depth and batch size of the proxy were chosen by measurement (``bench/recipe_digits.py``,
+``bench/RESULTS.md`` "Digits recipe").
+
+Grayscale digits are repeated to 3 channels, since the official stem takes RGB.
+
+>>> from nasbench_kit.spaces import Cell201
+>>> from nasbench_kit.training import make_cluttered_digits
+>>> data = make_cluttered_digits(seed=0)
+>>> cell = Cell201(("nor_conv_3x3",) * 6)
+>>> result = train_cell(cell, data, seed=0, epochs=1)
+>>> result.valid_acc.shape, bool(result.train_seconds[-1] > 0)
+((1,), True)
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import OutOfSpaceError
+from ..spaces.nb201 import Cell201
+from .digits import DigitsSplits
+
+__all__ = ["RECIPE", "TrainResult", "train_cell", "cosine_lr"]
+
+#: Default proxy recipe (measured: bench/RESULTS.md, "Digits recipe").
+RECIPE = {
+    "epochs": 12,
+    "C": 8,
+    "N": 1,
+    "batch_size": 128,
+    "lr": 0.1,
+    "momentum": 0.9,
+    "weight_decay": 5e-4,
+    "nesterov": True,
+}
+
+_EVAL_BATCH = 512  # evaluation batch: large enough to amortise per-op overhead, small enough for cache
+
+
+@dataclass(frozen=True, eq=False)
+class TrainResult:
+    """Learning curve and size of one trained cell.
+
+    Per-epoch arrays have length ``epochs``; entry ``e`` is measured after epoch ``e + 1``.
+    Accuracies are percentages; losses are mean cross-entropy. ``train_acc`` and
+    ``train_loss`` are running means over the epoch's minibatches in training mode (as
+    NAS-Bench-201 records them); validation and test metrics are measured in eval mode
+    after the epoch, over all renderings of the split (so they average the renderings).
+
+    Attributes:
+        arch: official NB201 string of the cell.
+        seed: training seed.
+        train_acc, train_loss, valid_acc, valid_loss, test_acc, test_loss: ``(epochs,)``.
+        train_seconds: cumulative wall-clock seconds of training (forward, backward and
+            update steps, batching included; evaluation excluded), ``(epochs,)``.
+        train_cpu_seconds: the same in process CPU seconds (robust to a busy machine).
+        eval_seconds: total wall-clock seconds spent evaluating valid and test.
+        params: trainable parameters of the proxy network.
+        hyper: the hyperparameters used (``C``, ``N``, ``epochs``, ``batch_size``, ...).
+        state_dict: final weights if ``keep_state=True``, else ``None``.
+    """
+
+    arch: str
+    seed: int
+    train_acc: np.ndarray
+    train_loss: np.ndarray
+    valid_acc: np.ndarray
+    valid_loss: np.ndarray
+    test_acc: np.ndarray
+    test_loss: np.ndarray
+    train_seconds: np.ndarray
+    train_cpu_seconds: np.ndarray
+    eval_seconds: float
+    params: int
+    hyper: dict
+    state_dict: dict | None = None
+
+    @property
+    def epochs(self) -> int:
+        """Number of trained epochs."""
+        return len(self.valid_acc)
+
+
+def cosine_lr(step: int, total_steps: int, lr: float) -> float:
+    """Cosine-annealed learning rate at ``step`` of ``total_steps``, from ``lr`` down to 0.
+
+    >>> cosine_lr(0, 10, 0.1), round(cosine_lr(5, 10, 0.1), 6), cosine_lr(10, 10, 0.1)
+    (0.1, 0.05, 0.0)
+    """
+    return 0.5 * lr * (1.0 + math.cos(math.pi * step / total_steps))
+
+
+@contextmanager
+def _torch_session(threads: int):
+    """Set thread count and deterministic algorithms, fork the RNG; restore all on exit."""
+    import torch
+
+    old_threads = torch.get_num_threads()
+    old_det = torch.are_deterministic_algorithms_enabled()
+    old_warn = torch.is_deterministic_algorithms_warn_only_enabled()
+    torch.set_num_threads(threads)
+    torch.use_deterministic_algorithms(True)
+    try:
+        with torch.random.fork_rng(devices=[]):
+            yield torch
+    finally:
+        torch.use_deterministic_algorithms(old_det, warn_only=old_warn)
+        torch.set_num_threads(old_threads)
+
+
+def _check(cell, data, seed, epochs, C, N, batch_size, lr, momentum, weight_decay, threads) -> None:
+    if not isinstance(cell, Cell201):
+        raise OutOfSpaceError(f"train_cell needs a Cell201, got {type(cell).__name__} {cell!r}")
+    if not isinstance(data, DigitsSplits):
+        raise OutOfSpaceError(
+            f"train_cell needs DigitsSplits (make_cluttered_digits()), got {type(data).__name__}"
+        )
+    for name, value in (("seed", seed), ("epochs", epochs), ("C", C), ("N", N),
+                        ("batch_size", batch_size), ("threads", threads)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise OutOfSpaceError(f"{name} must be an int, got {value!r}")
+        if value < (0 if name == "seed" else 1):
+            raise OutOfSpaceError(f"{name} must be {'>= 0' if name == 'seed' else '>= 1'}, got {value!r}")
+    for name, value in (("lr", lr), ("momentum", momentum), ("weight_decay", weight_decay)):
+        if not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+            raise OutOfSpaceError(f"{name} must be a finite number >= 0, got {value!r}")
+
+
+def _evaluate(torch, model, x, y) -> tuple[float, float]:
+    """(accuracy %, mean loss) of ``model`` in eval mode over tensors ``x``, ``y``."""
+    model.eval()
+    correct, loss_sum = 0, 0.0
+    with torch.inference_mode():
+        for start in range(0, len(y), _EVAL_BATCH):
+            logits = model(x[start : start + _EVAL_BATCH])
+            target = y[start : start + _EVAL_BATCH]
+            loss_sum += float(torch.nn.functional.cross_entropy(logits, target, reduction="sum"))
+            correct += int((logits.argmax(1) == target).sum())
+    model.train()
+    return 100.0 * correct / len(y), loss_sum / len(y)
+
+
+def train_cell(
+    cell: Cell201,
+    data: DigitsSplits,
+    *,
+    seed: int = 0,
+    epochs: int = RECIPE["epochs"],
+    C: int = RECIPE["C"],
+    N: int = RECIPE["N"],
+    batch_size: int = RECIPE["batch_size"],
+    lr: float = RECIPE["lr"],
+    momentum: float = RECIPE["momentum"],
+    weight_decay: float = RECIPE["weight_decay"],
+    nesterov: bool = RECIPE["nesterov"],
+    threads: int = 1,
+    fast_pool: bool = True,
+    keep_state: bool = False,
+) -> TrainResult:
+    """Train the NB201 proxy network of ``cell`` and record its per-epoch learning curve.
+
+    Deterministic given ``seed`` (weights, minibatch order) for a fixed ``data``, torch
+    build and thread count: the global torch RNG is forked, so callers' random state is
+    untouched; thread count and deterministic-algorithms mode are restored on return.
+
+    Args:
+        cell: the NB201 cell.
+        data: rendered splits from :func:`make_cluttered_digits`.
+        seed: training seed (initialisation and shuffling).
+        epochs: training epochs; the cosine schedule reaches 0 at the last step.
+        C, N: channels of the first stage and cells per stage of the proxy network.
+        batch_size: training minibatch size (the last, smaller batch is kept).
+        lr, momentum, weight_decay, nesterov: SGD settings; defaults from NAS-Bench-201
+            (lr 0.1, momentum 0.9, weight decay 5e-4, Nesterov).
+        threads: torch intra-op threads while training (1 per worker).
+        fast_pool: use the depthwise-convolution ``avg_pool_3x3`` (same output, faster).
+        keep_state: return the final ``state_dict`` in the result.
+
+    Returns:
+        A :class:`TrainResult`.
+
+    Raises:
+        OutOfSpaceError: if an argument has the wrong type or range.
+
+    Example:
+        >>> from nasbench_kit.spaces import Cell201
+        >>> from nasbench_kit.training import make_cluttered_digits
+        >>> data = make_cluttered_digits()
+        >>> a = train_cell(Cell201(("skip_connect",) * 6), data, seed=3, epochs=1)
+        >>> b = train_cell(Cell201(("skip_connect",) * 6), data, seed=3, epochs=1)
+        >>> bool((a.valid_acc == b.valid_acc).all())
+        True
+    """
+    _check(cell, data, seed, epochs, C, N, batch_size, lr, momentum, weight_decay, threads)
+    from ..models._ops201 import use_fast_avg_pool
+    from ..models.measure import count_params
+    from ..models.nb201 import build_nb201
+
+    hyper = dict(epochs=int(epochs), C=int(C), N=int(N), batch_size=int(batch_size), lr=float(lr),
+                 momentum=float(momentum), weight_decay=float(weight_decay), nesterov=bool(nesterov),
+                 threads=int(threads), fast_pool=bool(fast_pool))
+    with _torch_session(int(threads)) as torch:
+        def tensors(x: np.ndarray, y: np.ndarray):
+            # (n, 1, H, W) grayscale -> (n, 3, H, W): the official stem takes 3 channels
+            return torch.from_numpy(x).expand(-1, 3, -1, -1).contiguous(), torch.from_numpy(y)
+
+        renders = [tensors(*data.train_rendering(r)) for r in range(data.recipe.renders_train)]
+        valid_x, valid_y = tensors(data.valid_x, data.valid_y)
+        test_x, test_y = tensors(data.test_x, data.test_y)
+
+        torch.manual_seed(int(seed))
+        model = build_nb201(cell, data.num_classes, C=int(C), N=int(N))
+        use_fast_avg_pool(model, fast_pool)
+        model.train()
+        optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum,
+                                    weight_decay=weight_decay, nesterov=nesterov)
+        shuffle = torch.Generator().manual_seed(int(seed))
+        n_train = len(renders[0][1])
+        steps_per_epoch = math.ceil(n_train / batch_size)
+        total_steps = epochs * steps_per_epoch
+
+        curves = {k: np.zeros(epochs) for k in ("train_acc", "train_loss", "valid_acc", "valid_loss",
+                                                  "test_acc", "test_loss", "train_seconds",
+                                                  "train_cpu_seconds")}
+        wall = cpu = eval_seconds = 0.0
+        step = 0
+        for epoch in range(epochs):
+            x_all, y_all = renders[epoch % len(renders)]
+            t_wall, t_cpu = time.perf_counter(), time.process_time()
+            order = torch.randperm(n_train, generator=shuffle)
+            correct, loss_sum = 0, 0.0
+            for start in range(0, n_train, batch_size):
+                idx = order[start : start + batch_size]
+                x, y = x_all[idx], y_all[idx]
+                for group in optimizer.param_groups:
+                    group["lr"] = cosine_lr(step, total_steps, lr)
+                logits = model(x)
+                loss = torch.nn.functional.cross_entropy(logits, y)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                step += 1
+                loss_sum += float(loss.detach()) * len(y)
+                correct += int((logits.detach().argmax(1) == y).sum())
+            wall += time.perf_counter() - t_wall
+            cpu += time.process_time() - t_cpu
+            curves["train_acc"][epoch] = 100.0 * correct / n_train
+            curves["train_loss"][epoch] = loss_sum / n_train
+            curves["train_seconds"][epoch] = wall
+            curves["train_cpu_seconds"][epoch] = cpu
+
+            t_eval = time.perf_counter()
+            curves["valid_acc"][epoch], curves["valid_loss"][epoch] = _evaluate(torch, model, valid_x, valid_y)
+            curves["test_acc"][epoch], curves["test_loss"][epoch] = _evaluate(torch, model, test_x, test_y)
+            eval_seconds += time.perf_counter() - t_eval
+
+        state = {k: v.detach().clone() for k, v in model.state_dict().items()} if keep_state else None
+        return TrainResult(
+            arch=str(cell), seed=int(seed), **curves, eval_seconds=eval_seconds,
+            params=count_params(model), hyper=hyper, state_dict=state,
+        )

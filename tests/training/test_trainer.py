@@ -1,0 +1,100 @@
+"""Trainer: determinism, curve shapes, timing fields, side effects, argument checks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from nasbench_kit.errors import OutOfSpaceError
+from nasbench_kit.spaces import Cell201
+from nasbench_kit.training import make_cluttered_digits, train_cell
+from nasbench_kit.training.trainer import cosine_lr
+
+CONV_POOL = Cell201.from_string(
+    "|nor_conv_3x3~0|+|avg_pool_3x3~0|nor_conv_1x1~1|+|skip_connect~0|none~1|avg_pool_3x3~2|"
+)
+TINY = dict(C=4, N=1, batch_size=256)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_cluttered_digits(seed=0, renders_train=2, renders_eval=1)
+
+
+def test_same_seed_identical_curves(data):
+    a = train_cell(CONV_POOL, data, seed=5, epochs=2, **TINY)
+    b = train_cell(CONV_POOL, data, seed=5, epochs=2, **TINY)
+    for name in ("train_acc", "train_loss", "valid_acc", "valid_loss", "test_acc", "test_loss"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+    c = train_cell(CONV_POOL, data, seed=6, epochs=2, **TINY)
+    assert not np.array_equal(a.train_loss, c.train_loss)
+
+
+def test_curve_lengths_seconds_and_params(data):
+    r = train_cell(CONV_POOL, data, seed=0, epochs=3, keep_state=True, **TINY)
+    assert r.epochs == 3 and r.arch == str(CONV_POOL) and r.seed == 0
+    for name in ("train_acc", "train_loss", "valid_acc", "valid_loss", "test_acc", "test_loss",
+                 "train_seconds", "train_cpu_seconds"):
+        assert getattr(r, name).shape == (3,)
+    assert np.all(np.diff(r.train_seconds) > 0) and r.train_seconds[0] > 0
+    assert np.all(np.diff(r.train_cpu_seconds) > 0)
+    assert r.eval_seconds > 0
+    for acc in (r.train_acc, r.valid_acc, r.test_acc):
+        assert np.all((acc >= 0) & (acc <= 100))
+    assert np.all(r.train_loss > 0)
+    from nasbench_kit.models.nb201 import build_nb201
+
+    net = build_nb201(CONV_POOL, 10, C=4, N=1)
+    assert r.params == sum(p.numel() for p in net.parameters())
+    net.load_state_dict(r.state_dict)  # same keys and shapes as a freshly built network
+    assert r.hyper["epochs"] == 3 and r.hyper["C"] == 4
+
+
+def test_learns_something(data):
+    r = train_cell(Cell201(("nor_conv_3x3",) * 6), data, seed=0, epochs=3, C=8, N=1, batch_size=64)
+    assert r.train_loss[-1] < r.train_loss[0]
+    assert r.valid_acc[-1] > 20.0  # chance is 10 %
+
+
+def test_fast_pool_does_not_change_training(data):
+    pool = Cell201(("avg_pool_3x3",) * 3 + ("nor_conv_1x1",) * 3)
+    fast = train_cell(pool, data, seed=1, epochs=1, fast_pool=True, **TINY)
+    slow = train_cell(pool, data, seed=1, epochs=1, fast_pool=False, **TINY)
+    np.testing.assert_allclose(fast.train_loss, slow.train_loss, rtol=1e-4)
+    np.testing.assert_allclose(fast.valid_loss, slow.valid_loss, rtol=1e-3)
+
+
+def test_no_side_effects_on_torch_state(data):
+    threads = torch.get_num_threads()
+    deterministic = torch.are_deterministic_algorithms_enabled()
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    train_cell(Cell201(("skip_connect",) * 6), data, seed=0, epochs=1, threads=1, **TINY)
+    np.testing.assert_array_equal(torch.rand(3).numpy(), expected.numpy())
+    assert torch.get_num_threads() == threads
+    assert torch.are_deterministic_algorithms_enabled() == deterministic
+
+
+def test_cosine_schedule():
+    lrs = [cosine_lr(s, 100, 0.1) for s in range(101)]
+    assert lrs[0] == 0.1 and abs(lrs[-1]) < 1e-12 and abs(lrs[50] - 0.05) < 1e-12
+    assert all(a >= b for a, b in zip(lrs, lrs[1:]))
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [dict(epochs=0), dict(seed=-1), dict(C=0), dict(batch_size=1.5), dict(lr=float("nan")),
+     dict(threads=0), dict(momentum=-0.1), dict(epochs=True)],
+)
+def test_bad_arguments_raise(data, kwargs):
+    with pytest.raises(OutOfSpaceError):
+        train_cell(CONV_POOL, data, **kwargs)
+
+
+def test_bad_cell_or_data_raise(data):
+    with pytest.raises(OutOfSpaceError, match="Cell201"):
+        train_cell(str(CONV_POOL), data)
+    with pytest.raises(OutOfSpaceError, match="DigitsSplits"):
+        train_cell(CONV_POOL, (data.train_x, data.train_y))
