@@ -13,6 +13,7 @@ TORCH_INDEX ?=
 STAMP := $(VENV)/.installed
 DEMO_OUT ?= results/demo
 PYTEST_ARGS ?=
+LAB_ARGS ?=
 
 .PHONY: lab test demo setup clean browser
 
@@ -28,7 +29,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 lab: setup
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --allow-root --no-browser=false
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --allow-root $(LAB_ARGS)
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)

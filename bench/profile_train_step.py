@@ -67,24 +67,29 @@ def pool_table() -> None:
 
 def epoch_table(data) -> None:
     print("\n### One proxy epoch (train, batch 128) and one evaluation (valid + test), CPU s\n")
-    print("| cell | pool | train epoch s | eval s |")
-    print("|---|---|---|---|")
-    x = torch.from_numpy(data.train_x).expand(-1, 3, -1, -1).contiguous()
-    y = torch.from_numpy(data.train_y)
+    print("| cell | pool | layout | train epoch s | eval s |")
+    print("|---|---|---|---|---|")
+    train_x, train_y = data.train_rendering(0)
+    x = torch.from_numpy(train_x).expand(-1, 3, -1, -1).contiguous()
+    y = torch.from_numpy(train_y)
     xe = torch.from_numpy(data.valid_x).expand(-1, 3, -1, -1).contiguous()
     xe = torch.cat([xe, torch.from_numpy(data.test_x).expand(-1, 3, -1, -1)])
     for name, ops in (("all avg_pool_3x3", ("avg_pool_3x3",) * 6), ("all nor_conv_3x3", ("nor_conv_3x3",) * 6),
                       ("all skip_connect", ("skip_connect",) * 6),
                       ("mixed", ("nor_conv_3x3", "avg_pool_3x3", "nor_conv_1x1", "skip_connect", "avg_pool_3x3", "nor_conv_3x3"))):
-        for fast in ((False, True) if "avg_pool_3x3" in ops else (True,)):
+        variants = [(False, False), (True, False), (True, True)] if "avg_pool_3x3" in ops else [(True, False), (True, True)]
+        for fast, channels_last in variants:
             torch.manual_seed(0)
             net = use_fast_avg_pool(build_nb201(Cell201(ops), 10, C=RECIPE["C"], N=RECIPE["N"]), fast)
+            layout = torch.channels_last if channels_last else torch.contiguous_format
+            net = net.to(memory_format=layout)
+            xt, xv = x.contiguous(memory_format=layout), xe.contiguous(memory_format=layout)
             opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9, nesterov=True, weight_decay=5e-4)
 
             def epoch():
                 net.train()
                 for s in range(0, len(y), RECIPE["batch_size"]):
-                    loss = nn.functional.cross_entropy(net(x[s : s + 128]), y[s : s + 128])
+                    loss = nn.functional.cross_entropy(net(xt[s : s + RECIPE["batch_size"]]), y[s : s + RECIPE["batch_size"]])
                     opt.zero_grad()
                     loss.backward()
                     opt.step()
@@ -92,28 +97,31 @@ def epoch_table(data) -> None:
             def evaluate():
                 net.eval()
                 with torch.inference_mode():
-                    for s in range(0, len(xe), 1024):
-                        net(xe[s : s + 1024])
+                    for s in range(0, len(xv), 512):
+                        net(xv[s : s + 512])
 
-            print(f"| {name} | {'fast' if fast else 'nn.AvgPool2d'} | {cpu_ms(epoch, 1) / 1e3:.3f} | "
+            print(f"| {name} | {'fast' if fast else 'nn.AvgPool2d'} | {'channels_last' if channels_last else 'NCHW'} | "
+                  f"{cpu_ms(epoch, 1) / 1e3:.3f} | "
                   f"{cpu_ms(evaluate, 1) / 1e3:.3f} |")
 
 
 def profile_mixed(data) -> None:
     ops = ("nor_conv_3x3", "avg_pool_3x3", "nor_conv_1x1", "skip_connect", "avg_pool_3x3", "nor_conv_3x3")
     net = use_fast_avg_pool(build_nb201(Cell201(ops), 10, C=RECIPE["C"], N=RECIPE["N"]))
+    net = net.to(memory_format=torch.channels_last)
     opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9, nesterov=True, weight_decay=5e-4)
-    x = torch.from_numpy(data.train_x).expand(-1, 3, -1, -1).contiguous()
-    y = torch.from_numpy(data.train_y)
+    train_x, train_y = data.train_rendering(0)
+    x = torch.from_numpy(train_x).expand(-1, 3, -1, -1).contiguous(memory_format=torch.channels_last)
+    y = torch.from_numpy(train_y)
     from torch.profiler import ProfilerActivity, profile
 
     with profile(activities=[ProfilerActivity.CPU]) as prof:
-        for s in range(0, len(y), 128):
-            loss = nn.functional.cross_entropy(net(x[s : s + 128]), y[s : s + 128])
+        for s in range(0, len(y), RECIPE["batch_size"]):
+            loss = nn.functional.cross_entropy(net(x[s : s + RECIPE["batch_size"]]), y[s : s + RECIPE["batch_size"]])
             opt.zero_grad()
             loss.backward()
             opt.step()
-    print("\n### torch.profiler, one epoch of the mixed cell (fast pool), top ops by self CPU time\n")
+    print("\n### torch.profiler, one epoch of the mixed cell (fast pool, channels_last), top ops by self CPU time\n")
     print("```")
     print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=15))
     print("```")

@@ -31,13 +31,23 @@ from nasbench_kit.training import RECIPE, make_cluttered_digits, train_cell
 
 FIELDS = [
     "cell_rank", "arch", "canonical", "seed", "final_valid_acc", "final_test_acc", "final_train_acc",
-    "best_valid_acc", "valid_curve", "train_seconds", "train_cpu_seconds", "eval_seconds", "params",
+    "best_valid_acc", "valid_acc_by_render", "valid_curve", "train_seconds", "train_cpu_seconds", "eval_seconds", "params",
     "config",
 ]
 
 
+def is_degenerate(canonical: str) -> bool:
+    """True if the input never reaches the output (the output is constant).
+
+    That is the canonical string ``'#'``, and also strings such as ``'#+#+#'``: the
+    official unique string only collapses a node to ``#`` when it reads exactly ``#``.
+    Either way the string then has no reference to node ``0`` (the input).
+    """
+    return "0" not in canonical
+
+
 def sample_cells(n: int, sample_seed: int) -> list:
-    """``n`` random cells with distinct canonical classes, none degenerate ('#')."""
+    """``n`` random cells with distinct canonical classes, none degenerate."""
     space = NB201Space()
     rng = np.random.default_rng(sample_seed)
     seen: set[str] = set()
@@ -45,11 +55,30 @@ def sample_cells(n: int, sample_seed: int) -> list:
     while len(cells) < n:
         cell = space.sample(rng)
         key = space.canonical(cell)
-        if key == "#" or key in seen:
+        if is_degenerate(key) or key in seen:
             continue
         seen.add(key)
         cells.append((cell, key))
     return cells
+
+
+def accuracy_by_render(cell, result, data) -> list[float]:
+    """Final validation accuracy on each rendering separately (to study evaluation noise)."""
+    import torch
+
+    from nasbench_kit.models.nb201 import build_nb201
+
+    net = build_nb201(cell, data.num_classes, C=result.hyper["C"], N=result.hyper["N"])
+    net.load_state_dict(result.state_dict)
+    net.eval()
+    k = data.recipe.renders_eval
+    n = len(data.valid_y) // k
+    x = torch.from_numpy(data.valid_x).expand(-1, 3, -1, -1)
+    y = torch.from_numpy(data.valid_y)
+    with torch.inference_mode():
+        pred = torch.cat([net(x[s : s + 512]).argmax(1) for s in range(0, len(y), 512)])
+    hits = (pred == y).double().reshape(k, n)
+    return (100.0 * hits.mean(1)).tolist()
 
 
 def spearman(a: np.ndarray, b: np.ndarray) -> float:
@@ -87,6 +116,13 @@ def summarize(path: str) -> dict:
         "cpu_s_per_run_mean_train_plus_eval": float(per_run.mean()),
         "wall_train_s_per_run_mean": float(frame["train_seconds"].mean()),
     }
+    if "valid_acc_by_render" in frame and frame["valid_acc_by_render"].notna().all():
+        by_render = frame["valid_acc_by_render"].str.split().apply(lambda v: np.array(v, dtype=float))
+        k_max = len(by_render.iloc[0])
+        for k in range(1, k_max + 1):
+            frame[f"_v{k}"] = by_render.apply(lambda v: v[:k].mean())
+            w = frame.pivot_table(index="arch", columns="seed", values=f"_v{k}").dropna()
+            out[f"spearman_valid_seed01_first_{k}_renders"] = spearman(w[s0].to_numpy(), w[s1].to_numpy())
     return out
 
 
@@ -111,6 +147,9 @@ def main() -> None:
         print(json.dumps(summarize(args.summary), indent=1))
         return
 
+    import torch
+
+    torch.set_num_threads(1)  # one core per process (the trainer also sets it while training)
     overrides = json.loads(args.recipe)
     data = make_cluttered_digits(seed=args.data_seed, **overrides)
     hyper = dict(epochs=args.epochs, C=args.C, N=args.N, batch_size=args.batch_size, lr=args.lr,
@@ -135,11 +174,12 @@ def main() -> None:
             for seed in args.seeds:
                 if (str(cell), seed) in done:
                     continue
-                r = train_cell(cell, data, seed=seed, **hyper)
+                r = train_cell(cell, data, seed=seed, keep_state=True, **hyper)
                 writer.writerow({
                     "cell_rank": rank, "arch": str(cell), "canonical": key, "seed": seed,
                     "final_valid_acc": round(r.valid_acc[-1], 4), "final_test_acc": round(r.test_acc[-1], 4),
                     "final_train_acc": round(r.train_acc[-1], 4), "best_valid_acc": round(r.valid_acc.max(), 4),
+                    "valid_acc_by_render": " ".join(f"{v:.2f}" for v in accuracy_by_render(cell, r, data)),
                     "valid_curve": " ".join(f"{v:.2f}" for v in r.valid_acc),
                     "train_seconds": round(r.train_seconds[-1], 4),
                     "train_cpu_seconds": round(r.train_cpu_seconds[-1], 4),

@@ -77,6 +77,7 @@ __all__ = [
     "write_table",
     "read_table",
     "device_columns",
+    "dictionary_codes",
 ]
 
 SCHEMA_VERSION = 1
@@ -587,6 +588,7 @@ def write_table(table: pa.Table, path: str | os.PathLike[str]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
+    os.chmod(tmp_name, 0o666 & ~_current_umask())  # mkstemp makes 0600; a table is for sharing
     try:
         pq.write_table(table, tmp_name, compression="zstd")
         with open(tmp_name, "rb") as handle:
@@ -599,6 +601,12 @@ def write_table(table: pa.Table, path: str | os.PathLike[str]) -> Path:
 
 
 _MAGIC = b"PAR1"
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def read_table(path: str | os.PathLike[str]) -> tuple[pa.Table, TableMeta]:

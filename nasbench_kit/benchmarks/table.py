@@ -271,6 +271,9 @@ class TabularBenchmark:
                 f"the table's space is {self.meta.space!r}, so no isomorphic cell can be looked up"
             )
         cell = self.space.parse(arch) if isinstance(arch, str) else arch  # OutOfSpaceError if malformed
+        exact = self._row_of_arch.get(str(cell))  # e.g. the string had extra whitespace
+        if exact is not None:
+            return exact, str(cell), int(self._arch_index[exact])
         canonical = self.space.canonical(cell)
         row = self._row_of_canonical.get(canonical)
         if row is None:

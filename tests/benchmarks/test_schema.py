@@ -242,3 +242,18 @@ def test_empty_table_is_refused():
     cols = {k: (v[:0] if isinstance(v, np.ndarray) else list(v)[:0]) for k, v in tiny_columns().items()}
     with pytest.raises(BenchmarkFormatError, match="the table has no runs"):
         build_table(cols, TINY_META)
+
+
+def test_written_tables_are_readable_by_others(tmp_path):
+    """mkstemp creates 0600 files; a written table must get the usual umask permissions."""
+    import os
+    import stat
+
+    from tests.benchmarks.synthetic import tiny_table
+
+    old = os.umask(0o022)
+    try:
+        path = write_table(tiny_table(), tmp_path / "t.parquet")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644

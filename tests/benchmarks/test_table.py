@@ -339,3 +339,12 @@ def test_tiny_table_without_space(tmp_path):
     bench = load_benchmark(write_table(tiny_table(), tmp_path / "tiny.parquet"))
     assert bench.space is None and bench.query("b", seed=1).final.valid_acc == pytest.approx(72.0)
     assert bench.space_coverage() is None
+
+
+def test_strings_are_normalized_before_the_canonical_fallback(bench):
+    canonical = SPACE.all_canonical()
+    # A cell whose class has an earlier member: the canonical fallback would answer with that one.
+    index = next(i for i, c in enumerate(canonical) if canonical.index(c) != i)
+    text = str(SPACE.cell_at(index))
+    record = bench.query(f"  {text}\n", dataset="synth-a", seed=0)
+    assert record.arch == record.measured_arch == text and record.arch_index == index

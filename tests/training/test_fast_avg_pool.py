@@ -17,11 +17,14 @@ REFERENCE = torch.nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=False)
 @settings(max_examples=30, deadline=None)
 @given(
     batch=st.integers(1, 4), channels=st.integers(1, 9), height=st.integers(1, 13),
-    width=st.integers(1, 13), seed=st.integers(0, 2**31 - 1),
+    width=st.integers(1, 13), seed=st.integers(0, 2**31 - 1), channels_last=st.booleans(),
 )
-def test_forward_and_gradient_equal_reference(batch, channels, height, width, seed):
+def test_forward_and_gradient_equal_reference(batch, channels, height, width, seed, channels_last):
     g = torch.Generator().manual_seed(seed)
-    x = torch.randn(batch, channels, height, width, generator=g, requires_grad=True)
+    x = torch.randn(batch, channels, height, width, generator=g)
+    if channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
+    x.requires_grad_(True)
     x_ref = x.detach().clone().requires_grad_(True)
     fast = AvgPool3x3(fast=True)
     out, ref = fast(x), REFERENCE(x_ref)

@@ -22,21 +22,25 @@ def data():
     return make_cluttered_digits(seed=0, renders_train=2, renders_eval=1)
 
 
-def test_same_seed_identical_curves(data):
-    a = train_cell(CONV_POOL, data, seed=5, epochs=2, **TINY)
+@pytest.fixture(scope="module")
+def run_a(data):
+    return train_cell(CONV_POOL, data, seed=5, epochs=2, keep_state=True, **TINY)
+
+
+def test_same_seed_identical_curves(data, run_a):
     b = train_cell(CONV_POOL, data, seed=5, epochs=2, **TINY)
     for name in ("train_acc", "train_loss", "valid_acc", "valid_loss", "test_acc", "test_loss"):
-        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
-    c = train_cell(CONV_POOL, data, seed=6, epochs=2, **TINY)
-    assert not np.array_equal(a.train_loss, c.train_loss)
+        np.testing.assert_array_equal(getattr(run_a, name), getattr(b, name))
+    c = train_cell(CONV_POOL, data, seed=6, epochs=1, **TINY)
+    assert c.train_loss[0] != run_a.train_loss[0]
 
 
-def test_curve_lengths_seconds_and_params(data):
-    r = train_cell(CONV_POOL, data, seed=0, epochs=3, keep_state=True, **TINY)
-    assert r.epochs == 3 and r.arch == str(CONV_POOL) and r.seed == 0
+def test_curve_lengths_seconds_and_params(run_a):
+    r = run_a
+    assert r.epochs == 2 and r.arch == str(CONV_POOL) and r.seed == 5
     for name in ("train_acc", "train_loss", "valid_acc", "valid_loss", "test_acc", "test_loss",
                  "train_seconds", "train_cpu_seconds"):
-        assert getattr(r, name).shape == (3,)
+        assert getattr(r, name).shape == (2,)
     assert np.all(np.diff(r.train_seconds) > 0) and r.train_seconds[0] > 0
     assert np.all(np.diff(r.train_cpu_seconds) > 0)
     assert r.eval_seconds > 0
@@ -48,21 +52,24 @@ def test_curve_lengths_seconds_and_params(data):
     net = build_nb201(CONV_POOL, 10, C=4, N=1)
     assert r.params == sum(p.numel() for p in net.parameters())
     net.load_state_dict(r.state_dict)  # same keys and shapes as a freshly built network
-    assert r.hyper["epochs"] == 3 and r.hyper["C"] == 4
+    assert r.hyper["epochs"] == 2 and r.hyper["C"] == 4
 
 
 def test_learns_something(data):
-    r = train_cell(Cell201(("nor_conv_3x3",) * 6), data, seed=0, epochs=3, C=8, N=1, batch_size=64)
+    r = train_cell(Cell201(("nor_conv_3x3",) * 6), data, seed=0, epochs=2, C=4, N=1, batch_size=64)
     assert r.train_loss[-1] < r.train_loss[0]
     assert r.valid_acc[-1] > 20.0  # chance is 10 %
 
 
 def test_fast_pool_does_not_change_training(data):
     pool = Cell201(("avg_pool_3x3",) * 3 + ("nor_conv_1x1",) * 3)
-    fast = train_cell(pool, data, seed=1, epochs=1, fast_pool=True, **TINY)
-    slow = train_cell(pool, data, seed=1, epochs=1, fast_pool=False, **TINY)
+    # contiguous layout: the reference and fast kernels then round alike closely enough
+    # that 5 SGD steps do not amplify the ~1e-7 differences beyond 1e-4
+    fast = train_cell(pool, data, seed=1, epochs=1, fast_pool=True, channels_last=False, **TINY)
+    slow = train_cell(pool, data, seed=1, epochs=1, fast_pool=False, channels_last=False, **TINY)
     np.testing.assert_allclose(fast.train_loss, slow.train_loss, rtol=1e-4)
     np.testing.assert_allclose(fast.valid_loss, slow.valid_loss, rtol=1e-3)
+    assert fast.hyper["fast_pool"] and not slow.hyper["fast_pool"]
 
 
 def test_no_side_effects_on_torch_state(data):

@@ -26,7 +26,6 @@ assembled the same way into one pickle, loaded at the end with the big dict empt
 from __future__ import annotations
 
 import bisect
-import pickle
 import pickletools
 import re
 import struct
@@ -37,22 +36,23 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from ._safe_pickle import format_error
+from ._safe_pickle import GlobalRef, format_error
 
-__all__ = ["GlobalRef", "StreamItem", "PickleItemStream"]
+__all__ = ["GlobalRef", "StreamItem", "PickleItemStream", "UnstreamableLayout"]
+
+
+class UnstreamableLayout(Exception):
+    """The big dict's items cannot be cut apart safely; load the file whole instead.
+
+    Raised before or at the end of the batch of items where the ambiguity shows, so items
+    already yielded from that batch must be discarded by the caller.
+    """
 
 _CHUNK = 16 << 20  # bytes read from the stream at a time
 _MARGIN = 1 << 20  # keep at least this much unread data buffered before tokenizing
 _PRECISE_DEPTH = 2  # mark depth up to which every opcode is decoded (top dict, big dict items)
 _KEEP_STRING_MAX = 40  # memoized strings this short are remembered for cross-item references
-
-
-@dataclass(frozen=True)
-class GlobalRef:
-    """A global (``module.name``) an item refers to through the memo; the unpickler resolves it."""
-
-    module: str
-    name: str
+_KEEP_ARCH_MAX = 160  # ... and architecture strings ("|op~0|+...") up to this length
 
 
 @dataclass
@@ -102,22 +102,25 @@ def _effect(op: pickletools.OpcodeInfo) -> tuple[bool, int, int]:
 _EFFECTS = {code: _effect(op) for code, op in _OPS.items()}
 _MARK_USERS = {code for code, (uses, _, _) in _EFFECTS.items() if uses}
 
-# Plain opcodes consumed by the regex in fast mode: fixed-size or short length-prefixed
-# arguments, no marks, no memo. Most frequent first.
+# Fast mode regex. One match = a run of plain opcodes (no memo, no marks, no strings),
+# then either a memoized short string (groups 1, 2) or any other opcode (group 3).
+_LENGTHS = b"|".join(re.escape(bytes([n])) + b".{%d}" % n for n in range(64))
 _SIMPLE = b"|".join(
     [
         rb"G.{8}",
-        rb"\x8c(?:" + b"|".join(re.escape(bytes([n])) + b".{%d}" % n for n in range(64)) + rb")",
-        rb"X(?:" + b"|".join(re.escape(bytes([n])) + rb"\x00\x00\x00" + b".{%d}" % n for n in range(64)) + rb")",
         rb"K.",
         rb"M..",
         rb"J.{4}",
-        rb"[N\x88\x89\}\]\)\x85\x86\x87Rbsa\x93\x81]",
-        rb"C(?:" + b"|".join(re.escape(bytes([n])) + b".{%d}" % n for n in range(64)) + rb")",
+        rb"[N\x88\x89\}\]\)\x85\x86\x87Rbsa\x81]",
+        rb"C(?:" + _LENGTHS + rb")",
         rb"\x8a(?:" + b"|".join(re.escape(bytes([n])) + b".{%d}" % n for n in range(1, 9)) + rb")",
     ]
 )
-_RUN = re.compile(rb"(?:(" + _SIMPLE + rb"))*(.)", re.S)
+_SHORT_STRING = (
+    rb"\x8c(?:" + _LENGTHS + rb")"
+    + rb"|X(?:" + b"|".join(re.escape(bytes([n])) + rb"\x00\x00\x00" + b".{%d}" % n for n in range(64)) + rb")"
+)
+_RUN = re.compile(rb"(?:" + _SIMPLE + rb")*(?:(" + _SHORT_STRING + rb")(\x94|r.{4}|q.)|(.))", re.S)
 
 
 class _StringTable:
@@ -158,8 +161,10 @@ class _Region:
     """Bytes of the stream that go into one output pickle, with the memo edits they need."""
 
     start: int  # absolute stream position of the first byte
-    segments: list[tuple[int, int, int]] = field(default_factory=list)  # (abs start, global base, count)
+    segments: list[list[int]] = field(default_factory=list)  # [abs start, global base, count]
     long_puts: list[int] = field(default_factory=list)  # abs positions of LONG_BINPUT arguments
+    long_gets: list[int] = field(default_factory=list)  # abs positions of LONG_BINGET arguments
+    long_get_targets: list[int] = field(default_factory=list)  # their global memo indices
     edits: list[tuple[int, int, int, int]] = field(default_factory=list)  # (abs pos, length, kind, global)
 
 
@@ -260,6 +265,8 @@ class PickleItemStream:
                 shift += count
             return None
 
+        segments = [tuple(seg) for seg in segments]
+
         cross: list[int] = []
         slot_of: dict[int, int] = {}
         for _data, region in parts:
@@ -267,6 +274,15 @@ class PickleItemStream:
                 if kind == _EDIT_GET and g not in slot_of and local(g) is None:
                     slot_of[g] = len(cross)
                     cross.append(g)
+            if region.long_get_targets:
+                targets = np.asarray(region.long_get_targets, dtype=np.int64)
+                outside = np.ones(len(targets), dtype=bool)
+                for _start, base, count in segments:
+                    outside &= ~((targets >= base) & (targets < base + count))
+                for g in np.unique(targets[outside]).tolist():
+                    if g not in slot_of:
+                        slot_of[g] = len(cross)
+                        cross.append(g)
         p = len(cross)
         pieces = [b"\x80\x04"]
         for slot, g in enumerate(cross):
@@ -286,6 +302,19 @@ class PickleItemStream:
                     shift += count
                 if (new < 0).any():
                     raise format_error(self._source, "a memo index outside its item: unsupported pickle layout")
+                for k in range(4):
+                    body[pos + k] = (new >> (8 * k)) & 0xFF
+            if region.long_gets:
+                pos = np.asarray(region.long_gets, dtype=np.int64) - region.start
+                old = np.asarray(region.long_get_targets, dtype=np.int64)
+                new = np.full_like(old, -1)
+                shift = p
+                for _start, base, count in segments:
+                    inside = (old >= base) & (old < base + count)
+                    new[inside] = old[inside] - base + shift
+                    shift += count
+                for g, slot in slot_of.items():
+                    new[old == g] = slot
                 for k in range(4):
                     body[pos + k] = (new >> (8 * k)) & 0xFF
             raw = body.tobytes()
@@ -377,67 +406,182 @@ class PickleItemStream:
     def __iter__(self) -> Iterator[StreamItem]:  # noqa: C901 - one tokenizer loop, kept together for speed
         source = self._source
         run = _RUN.match
+        strings_add = self.strings.add
         memo_count = 0
         depth = 0
         stack: list[tuple] = []  # abstract stack for levels <= _PRECISE_DEPTH
         marks: list[int] = []  # indices in `stack` of its marks
-        recent = ["", ""]  # the last two strings pushed (STACK_GLOBAL's module and name)
-        last_op, last_span = -1, (0, 0)
+        # The last two string pushes (a memoized string or a GET): (start, end, str | memo index | None);
+        # STACK_GLOBAL takes its module and name from them when they end right where it starts.
+        pushed: list[tuple[int, int, Any]] = [(-1, -1, None), (-1, -1, None)]
+        last_op, last_s, last_e = -1, 0, 0  # previous opcode and its absolute span
         pos = 0
-        head = _Region(start=0, segments=[(0, 0, 0)])
+        head = _Region(start=0, segments=[[0, 0, 0]])
         head_bytes: bytes | None = None
         region: _Region | None = head  # where the current bytes go (None: dropped)
-        item_level = -1  # mark depth of the items of the big dict
+        seg = head.segments[-1]
+        item_found = False
         state = 0  # 0: expecting a key, 1: key seen, 2: inside a value
         item: _Region | None = None
         key: Any = None
         batch_items = 0
         tail: _Region | None = None
+        batch_keys: list[tuple] = []  # the key entries the current batch's items were cut at
+
+        def remember(g: int, op_: int, s_: int, e_: int) -> str | None:
+            """Record what memo entry ``g`` holds, if a later item may need it; a short string's value."""
+            if op_ in _STRING_OPS:
+                if e_ - s_ > _KEEP_ARCH_MAX + 9:
+                    return None
+                raw = self._buf[s_ - self._offset : e_ - self._offset]
+                if b"@" in raw:
+                    return None
+                value = self._text(op_, s_, e_, None)
+                if value is not None and (len(value) <= _KEEP_STRING_MAX or value.startswith("|")):
+                    strings_add(g, value)  # keys, names and architecture strings recur across items
+                return value
+            if op_ == _STACK_GLOBAL:
+                older, newer = pushed
+                if newer[1] == s_ and older[1] == newer[0]:
+                    names = [self.strings.get(v) if isinstance(v, int) else v for _s, _e, v in (older, newer)]
+                    if all(isinstance(v, str) for v in names):
+                        self.globals[g] = GlobalRef(names[0], names[1])
+            elif op_ == _GLOBAL:
+                text = self._buf[s_ + 1 - self._offset : e_ - self._offset]
+                module, _, name = text.decode("utf-8", "replace").rstrip("\n").partition("\n")
+                self.globals[g] = GlobalRef(module, name)
+            return None
 
         while True:
-            keep_from = pos if region is None else region.start
             if head_bytes is None:
                 keep_from = 0
-            if self._offset + len(self._buf) - pos < _MARGIN and not self._eof:
+            else:
+                keep_from = pos if region is None else region.start
+            if self._offset + len(self._buf) - pos <= _MARGIN and not self._eof:
                 self._fill(pos + _MARGIN + _CHUNK, keep_from)
-            if pos - self._offset >= len(self._buf):
+            buf = self._buf
+            off = self._offset
+            if pos - off >= len(buf):
                 raise self._truncated()
-            if depth > _PRECISE_DEPTH:
-                m = run(self._buf, pos - self._offset)
-                if m.start(1) >= 0:
-                    last_op = self._buf[m.start(1)]
-                    last_span = (m.start(1) + self._offset, m.end(1) + self._offset)
-                pos = m.start(2) + self._offset
-            op = self._buf[pos - self._offset]
-            end = self._arg_end(pos, op, keep_from)
-            precise = depth <= _PRECISE_DEPTH
 
-            # --- memo, frames, stop --------------------------------------------------------
+            # --- fast mode: deeper than the tracked levels; only memo ops and marks matter ---
+            if depth > _PRECISE_DEPTH:
+                limit = off + len(buf) - (0 if self._eof else _MARGIN)
+                while pos < limit:
+                    m = run(buf, pos - off)
+                    r = m.start(3)
+                    if r < 0:  # a memoized short string
+                        s1, e1 = m.span(1)
+                        mop = buf[e1]
+                        last_op, last_s, last_e = buf[s1], s1 + off, e1 + off
+                        if mop == 0x94:
+                            g = memo_count
+                            pos = e1 + 1 + off
+                        else:
+                            width = 4 if mop == 0x72 else 1
+                            g = int.from_bytes(buf[e1 + 1 : e1 + 1 + width], "little")
+                            if g != memo_count:
+                                raise format_error(source, f"memo index {g} out of order (expected {memo_count}): unsupported pickle layout")
+                            if seg is not None:
+                                if mop == 0x72:
+                                    region.long_puts.append(e1 + 1 + off)
+                                else:
+                                    region.edits.append((e1 + off, 2, _EDIT_PUT, g))
+                            pos = e1 + 1 + width + off
+                        value = remember(g, last_op, last_s, last_e) if buf.find(b"@", s1, e1) < 0 else None
+                        pushed[0], pushed[1] = pushed[1], (last_s, pos, value)
+                        memo_count += 1
+                        if seg is not None:
+                            seg[2] += 1
+                        continue
+                    if r > m.start():
+                        last_op = -1  # plain opcodes came first
+                    op = buf[r]
+                    pos = r + off
+                    if op == 0x94 or op == 0x72 or op == 0x71:  # MEMOIZE, LONG_BINPUT, BINPUT
+                        width = 0 if op == 0x94 else (4 if op == 0x72 else 1)
+                        g = int.from_bytes(buf[r + 1 : r + 1 + width], "little") if width else memo_count
+                        if g != memo_count:
+                            raise format_error(source, f"memo index {g} out of order (expected {memo_count}): unsupported pickle layout")
+                        if last_op == _STACK_GLOBAL or last_op == _GLOBAL:
+                            remember(g, last_op, last_s, last_e)
+                        memo_count += 1
+                        if seg is not None:
+                            seg[2] += 1
+                            if op == 0x72:
+                                region.long_puts.append(pos + 1)
+                            elif op == 0x71:
+                                region.edits.append((pos, 2, _EDIT_PUT, g))
+                        last_op = -1
+                        pos += 1 + width
+                        continue
+                    if op == 0x6A or op == 0x68:  # LONG_BINGET, BINGET
+                        width = 4 if op == 0x6A else 1
+                        g = int.from_bytes(buf[r + 1 : r + 1 + width], "little")
+                        if g >= memo_count:
+                            raise format_error(source, f"corrupted pickle: memo index {g} used before it is defined (byte {pos})")
+                        if region is not None:
+                            if width == 4:
+                                region.long_gets.append(pos + 1)
+                                region.long_get_targets.append(g)
+                            else:
+                                region.edits.append((pos, 2, _EDIT_GET, g))
+                        pushed[0], pushed[1] = pushed[1], (pos, pos + 1 + width, g)
+                        last_op, last_s, last_e = op, pos, pos + 1 + width
+                        pos += 1 + width
+                        continue
+                    if op == _MARK:
+                        depth += 1
+                        last_op = op
+                        pos += 1
+                        continue
+                    if op == _FRAME:
+                        if region is not None:
+                            region.edits.append((pos, 9, _EDIT_DROP, 0))
+                        pos += 9
+                        continue
+                    if op in _MARK_USERS and op != 0x69:
+                        depth -= 1
+                        last_op = op
+                        pos += 1
+                        if depth == _PRECISE_DEPTH:
+                            # back at a tracked level: the mark and what was above it go
+                            del stack[marks.pop() :]
+                            _uses, below, pushes = _EFFECTS[op]
+                            if op not in _KEEPS_CONTAINER:
+                                del stack[len(stack) - below :]
+                                stack.extend([("done",)] * pushes)
+                            elif stack and stack[-1][0] != "target":
+                                stack[-1] = ("done",)
+                            break
+                        continue
+                    break  # anything else: the general path below
+                else:
+                    continue  # refill the buffer
+                if op in _MARK_USERS and op != 0x69:
+                    continue  # handled: back at a tracked level
+
+            # --- general path: any opcode, decoded fully -------------------------------------
+            op = buf[pos - off]
+            end = self._arg_end(pos, op, keep_from)
+            buf = self._buf
+            off = self._offset
+            precise = depth <= _PRECISE_DEPTH
             if op in _PUTS:
                 if op == _MEMOIZE:
                     g = memo_count
                 else:
-                    raw = self._buf[pos + 1 - self._offset : end - self._offset]
-                    g = int(raw[:-1]) if op == ord("p") else int.from_bytes(raw, "little")
+                    raw = buf[pos + 1 - off : end - off]
+                    g = int(raw[:-1]) if op == 0x70 else int.from_bytes(raw, "little")
                 if g != memo_count:
                     raise format_error(source, f"memo index {g} out of order (expected {memo_count}): unsupported pickle layout")
-                memo_count += 1
+                value = remember(g, last_op, last_s, last_e)
                 if last_op in _STRING_OPS:
-                    value = self._text(last_op, *last_span, _KEEP_STRING_MAX)
-                    if value is not None:
-                        recent[0], recent[1] = recent[1], value
-                        if "@" not in value and not value.startswith("|"):
-                            self.strings.add(g, value)
-                elif last_op == _STACK_GLOBAL:
-                    self.globals[g] = GlobalRef(recent[0], recent[1])
-                elif last_op == _GLOBAL:
-                    text = self._buf[last_span[0] + 1 - self._offset : last_span[1] - self._offset]
-                    module, _, name = text.decode("utf-8", "replace").rstrip("\n").partition("\n")
-                    self.globals[g] = GlobalRef(module, name)
-                if region is not None:
-                    seg_start, base, count = region.segments[-1]
-                    region.segments[-1] = (seg_start, base, count + 1)
-                    if op == ord("r"):
+                    pushed[0], pushed[1] = pushed[1], (last_s, end, value)
+                memo_count += 1
+                if seg is not None:
+                    seg[2] += 1
+                    if op == 0x72:
                         region.long_puts.append(pos + 1)
                     elif op != _MEMOIZE:
                         region.edits.append((pos, end - pos, _EDIT_PUT, g))
@@ -458,105 +602,116 @@ class PickleItemStream:
                     self._skeleton = self._emit([(head_bytes, head), (self._slice(tail, end), tail)], None)
                 return
             entry: tuple = ("obj",)
+            get_edit = None
             if op in _GETS:
-                raw = self._buf[pos + 1 - self._offset : end - self._offset]
-                g = int(raw[:-1]) if op == ord("g") else int.from_bytes(raw, "little")
+                raw = buf[pos + 1 - off : end - off]
+                g = int(raw[:-1]) if op == 0x67 else int.from_bytes(raw, "little")
                 if g >= memo_count:
                     raise format_error(source, f"corrupted pickle: memo index {g} used before it is defined (byte {pos})")
-                if region is not None:
-                    region.edits.append((pos, end - pos, _EDIT_GET, g))
-                value = self.strings.get(g)
-                if value is not None:
-                    recent[0], recent[1] = recent[1], value
-                    entry = ("str", value)
-
-            # --- fast mode: deeper than the tracked levels, only marks matter --------------
+                get_edit = (pos, end - pos, _EDIT_GET, g)
+                pushed[0], pushed[1] = pushed[1], (pos, end, g)
+                if precise:
+                    value = self.strings.get(g)
+                    if value is not None:
+                        entry = ("str", value)
             if not precise:
+                # an opcode the fast loop does not handle, deeper than the tracked levels
+                if get_edit is not None and region is not None:
+                    region.edits.append(get_edit)
                 if op == _MARK:
                     depth += 1
                 elif op in _MARK_USERS:
                     depth -= 1
                     if depth == _PRECISE_DEPTH:
-                        # back at a tracked level: the mark and the deeper entries go
                         del stack[marks.pop() :]
                         _uses, below, pushes = _EFFECTS[op]
                         if op not in _KEEPS_CONTAINER:
                             del stack[len(stack) - below :]
-                            stack.extend([("obj",)] * pushes)
-                last_op, last_span = op, (pos, end)
+                            stack.extend([("done",)] * pushes)
+                        elif stack and stack[-1][0] != "target":
+                            stack[-1] = ("done",)
+                last_op, last_s, last_e = op, pos, end
                 pos = end
                 continue
 
-            # --- precise mode: the top levels, every opcode decoded --------------------------
+            # --- precise mode: the top levels -------------------------------------------------
             if op in _STRING_OPS:
                 entry = ("str", self._text(op, pos, end, None))
             elif op in _INT_OPS:
-                raw = self._buf[pos + 1 - self._offset : end - self._offset]
+                raw = buf[pos + 1 - off : end - off]
                 if op == 0x8A:
                     raw = raw[1:]
-                entry = ("int", int.from_bytes(raw, "little", signed=op in (ord("J"), 0x8A)))
+                entry = ("int", int.from_bytes(raw, "little", signed=op in (0x4A, 0x8A)), pos)  # unique per push
             uses_mark, below, pushes = _EFFECTS[op]
-            at_items = depth == item_level
-            if at_items:
+            if marks and stack[marks[-1]][0] == "batch":  # at the level of the big dict's items
                 level_size = len(stack) - marks[-1] - 1
                 is_push = op != _MARK and not uses_mark and pushes > below and op not in _KEEPS_BELOW
-                if is_push and entry[0] == "int" and level_size % 2 == 0 and state in (0, 2):
+                if is_push and entry[0] == "int" and level_size % 2 == 0 and state != 1:
                     if state == 2:
-                        assert item is not None
+                        if stack[-1][0] != "done":
+                            raise UnstreamableLayout(f"{source}: an item value that is not a filled container")
                         yield self._emit([(self._slice(item, pos), item)], key)
                         batch_items += 1
-                    key, state, item, region = entry[1], 1, None, None
+                    key, state, item, region, seg = entry[1], 1, None, None, None
+                    batch_keys.append(entry)
                 elif is_push and state == 1:
-                    item = region = _Region(start=pos, segments=[(pos, memo_count, 0)])
+                    item = region = _Region(start=pos, segments=[[pos, memo_count, 0]])
+                    seg = item.segments[-1]
                     self.item_bases.append(memo_count)
                     state = 2
+            if get_edit is not None and region is not None:
+                region.edits.append(get_edit)
             if op == _MARK:
-                target = len(stack) >= 1 and stack[-1][0] == "target"
-                if not target and item_level < 0 and len(stack) >= 2 and stack[-2] == ("str", self._key) and stack[-1][0] == "obj":
+                is_batch = bool(stack) and stack[-1][0] == "target"
+                if not is_batch and not item_found and len(stack) >= 2 and stack[-2] == ("str", self._key) and stack[-1][0] == "obj":
+                    if depth + 1 > _PRECISE_DEPTH:
+                        raise format_error(source, f"the {self._key!r} dict is nested too deeply: unsupported layout")
                     stack[-1] = ("target",)
-                    target = True
-                    item_level = depth + 1
-                if target:
+                    is_batch = item_found = True
+                if is_batch:
                     if head_bytes is None:
                         head_bytes = self._slice(head, end)
-                    region, tail, state, batch_items = None, None, 0, 0
-                    depth += 1
-                    marks.append(len(stack))
-                    stack.append(("mark",))
-                    last_op, last_span = op, (pos, end)
-                    pos = end
-                    continue
+                    region, seg, tail, state, batch_items = None, None, None, 0, 0
+                    batch_keys = []
                 depth += 1
                 marks.append(len(stack))
-                stack.append(("mark",))
+                stack.append(("batch",) if is_batch else ("mark",))
             elif uses_mark:
                 if not marks:
                     raise format_error(source, f"corrupted pickle: unbalanced mark at byte {pos}")
-                closing_items = depth == item_level
+                closing_items = stack[marks[-1]][0] == "batch"
                 size = len(stack) - marks[-1] - 1
+                keys_left = stack[marks[-1] + 1 :: 2] if closing_items else []
                 del stack[marks.pop() :]
                 depth -= 1
                 if op not in _KEEPS_CONTAINER:
                     del stack[len(stack) - below :]
-                    stack.extend([("obj",)] * pushes)
+                    stack.extend([("done",)] * pushes)
+                elif stack and stack[-1][0] not in ("target",):
+                    stack[-1] = ("done",)
                 if closing_items:
-                    if op != ord("u") or size % 2:
+                    if op != 0x75 or size % 2:
                         raise format_error(source, f"corrupted pickle: the {self._key!r} dict is not a dict of pairs")
                     if state == 2:
-                        assert item is not None
                         yield self._emit([(self._slice(item, pos), item)], key)
                         batch_items += 1
                     elif state == 1:
-                        raise format_error(source, f"corrupted pickle: a key without a value in the {self._key!r} dict")
+                        raise UnstreamableLayout(f"{source}: a key without a value in the {self._key!r} dict")
+                    # The keys the dict really got must be exactly the ones the items were cut at.
+                    if len(keys_left) != len(batch_keys) or any(a is not b for a, b in zip(keys_left, batch_keys)):
+                        raise UnstreamableLayout(f"{source}: the items of a batch were cut at the wrong places")
                     if batch_items != size // 2:
-                        raise format_error(
-                            source, f"unsupported layout of the {self._key!r} dict (found {batch_items} of {size // 2} items)"
+                        raise UnstreamableLayout(
+                            f"{source}: found {batch_items} of {size // 2} items in a batch of the {self._key!r} dict"
                         )
                     state, item = 0, None
-                    # Tentatively the tail; another batch of items (MARK) would drop it again.
-                    tail = region = _Region(start=pos, segments=[(pos, memo_count, 0)])
+                    # Tentatively the tail; another batch of items (MARK) drops it again.
+                    tail = region = _Region(start=pos, segments=[[pos, memo_count, 0]])
+                    seg = tail.segments[-1]
             elif op in _KEEPS_BELOW:
                 del stack[len(stack) - _KEEPS_BELOW[op] :]
+                if stack and stack[-1][0] not in ("target", "mark", "batch"):
+                    stack[-1] = ("done",)
             else:
                 if below:
                     del stack[len(stack) - below :]
@@ -564,5 +719,5 @@ class PickleItemStream:
                     stack.append(entry)
                 elif pushes:
                     stack.extend([("obj",)] * pushes)
-            last_op, last_span = op, (pos, end)
+            last_op, last_s, last_e = op, pos, end
             pos = end

@@ -53,6 +53,7 @@ from ...errors import BenchmarkFormatError
 
 __all__ = [
     "TensorInfo",
+    "GlobalRef",
     "RestrictedUnpickler",
     "load_pickle_bytes",
     "load_pbz2",
@@ -76,6 +77,15 @@ class TensorInfo:
 
     shape: tuple[int, ...]
     dtype: str
+
+
+@dataclass(frozen=True)
+class GlobalRef:
+    """A global (``module.name``) handed to an unpickler as a persistent object; resolved
+    through :meth:`RestrictedUnpickler.find_class`, so the allowlist still applies."""
+
+    module: str
+    name: str
 
 
 def format_error(source: object, what: str) -> BenchmarkFormatError:
@@ -288,7 +298,8 @@ class RestrictedUnpickler(pickle.Unpickler):
     def persistent_load(self, pid: Any) -> Any:
         """torch storages (``('storage', type, key, location, numel, ...)``) and shared objects."""
         if isinstance(pid, tuple) and len(pid) == 2 and pid[0] == "memo" and pid[1] in self._objects:
-            return self._objects[pid[1]]
+            value = self._objects[pid[1]]
+            return self.find_class(value.module, value.name) if isinstance(value, GlobalRef) else value
         if not (isinstance(pid, tuple) and len(pid) >= 5 and pid[0] == "storage"):
             raise pickle.UnpicklingError(f"unsupported persistent id {str(pid)[:80]}")
         storage_type, key, _location, numel = pid[1:5]
