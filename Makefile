@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@# torch first, pinned: an unpinned resolve could pull a multi-GB CUDA build.
 	@$(PY) -c "import torch" 2>/dev/null || $(PIP) install -q $(TORCH_INDEX) "$(TORCH_SPEC)" 2>&1 | grep -v "is ignored: it is neither" || true
-	@$(PY) -c "import torch" || { echo "torch failed to install (see above)"; exit 1; }
+	@$(PY) -c "import torch" 2>/dev/null || { echo "torch failed to install (see above)"; exit 1; }
 	$(PIP) install -q -e ".[ui,dev]" 2>&1 | grep -v "is ignored: it is neither" || true
 	@$(PY) -c "import nasbench_kit, widgets" || { echo "installing the kit failed (see above)"; exit 1; }
 	@touch $(STAMP)

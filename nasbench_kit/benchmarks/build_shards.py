@@ -37,7 +37,7 @@ import pyarrow.parquet as pq
 
 from ..errors import ArgumentError, BenchmarkFormatError
 from .build_runs import BuildRecipe, check_same_recipe, recipe_of_meta, rows_to_table, run_key, table_to_rows
-from .schema import read_table, write_table
+from .schema import read_table, write_parquet_atomic, write_table
 
 __all__ = ["WorkDir", "LATENCY_DEVICE"]
 
@@ -49,19 +49,6 @@ _LATENCY_META_KEY = b"nasbench_kit_latency"
 
 def _digest(keys: Iterable[Any]) -> str:
     return hashlib.sha1(json.dumps(sorted(map(list, keys))).encode()).hexdigest()[:12]
-
-
-def _atomic_parquet(table: pa.Table, path: Path) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        pq.write_table(table, tmp, compression="zstd")
-        with open(tmp, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class WorkDir:
@@ -276,7 +263,7 @@ class WorkDir:
             f"latency_ms_{LATENCY_DEVICE}": pa.array([r["latency_ms"] for r in rows], pa.float64()),
             f"latency_cv_{LATENCY_DEVICE}": pa.array([r["cv"] for r in rows], pa.float64()),
         }).replace_schema_metadata({_LATENCY_META_KEY: json.dumps(dict(protocol), sort_keys=True)})
-        _atomic_parquet(table, path)
+        write_parquet_atomic(table, path)
         return path
 
     # --- assembly -------------------------------------------------------------------------

@@ -585,6 +585,13 @@ def write_table(table: pa.Table, path: str | os.PathLike[str]) -> Path:
     """
     path = Path(path)
     validate_table(table, source=str(path))
+    write_parquet_atomic(table, path)
+    return path
+
+
+def write_parquet_atomic(table: pa.Table, path: str | os.PathLike[str]) -> None:
+    """Write any arrow table as zstd parquet via a temporary file and a rename (no validation)."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
@@ -597,7 +604,6 @@ def write_table(table: pa.Table, path: str | os.PathLike[str]) -> Path:
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
-    return path
 
 
 _MAGIC = b"PAR1"
