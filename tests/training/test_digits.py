@@ -44,7 +44,7 @@ def test_sources_disjoint_and_stratified(splits):
     train, valid, test = (set(s.tolist()) for s in (splits.train_source, splits.valid_source, splits.test_source))
     assert not (train & valid or train & test or valid & test)
     assert len(train | valid | test) == 1797
-    for src, fraction in ((train, 0.6), (valid, 0.2), (test, 0.2)):
+    for src, fraction in zip((train, valid, test), splits.recipe.split_fractions):
         counts = np.bincount(labels[sorted(src)], minlength=10)
         expected = fraction * np.bincount(labels, minlength=10)
         assert np.all(np.abs(counts - expected) <= 1), (counts, expected)
