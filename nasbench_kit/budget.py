@@ -186,7 +186,8 @@ class SimulatedClock:
                     f"train_seconds for {key!r} fell from {done_seconds} at epoch {done_epoch} to {seconds} at "
                     f"epoch {epoch}; they must be cumulative"
                 )
-            w = int(np.argmin(self._free)) if worker is None else int(worker)
+            free = self._free
+            w = min(range(len(free)), key=free.__getitem__) if worker is None else int(worker)
             start = max(self._free[w], ready)
             finish = start + cost
             self._free[w] = finish

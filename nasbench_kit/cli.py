@@ -14,13 +14,14 @@ from .errors import NasKitError
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command registered."""
-    from . import demo
+    from . import demo, search_commands
     from .benchmarks import build_commands
     from .benchmarks import commands as benchmark_commands
 
     parser = argparse.ArgumentParser(prog="python -m nasbench_kit", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     demo.register(sub)
+    search_commands.register(sub)
     benchmark_commands.register(sub)
     build_commands.register(sub)
     return parser

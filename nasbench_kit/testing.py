@@ -18,7 +18,7 @@ import numpy as np
 from .errors import NasKitError, OutOfSpaceError, UnknownNameError
 from .spaces.base import ENCODING_KINDS, SearchSpace
 
-__all__ = ["ContractError", "check_search_space"]
+__all__ = ["ContractError", "check_search_space", "check_strategy"]
 
 
 class ContractError(NasKitError, AssertionError):
@@ -155,3 +155,12 @@ def check_search_space(space: SearchSpace, *, seed: int = 0, n_samples: int = 30
     check("rejects garbage", rejects_garbage)
     check("enumeration", enumeration)
     return passed
+
+
+def check_strategy(*args, **kwargs):  # noqa: D103 - documented in testing_strategy
+    from .testing_strategy import check_strategy as run_check
+
+    return run_check(*args, **kwargs)
+
+
+check_strategy.__doc__ = "Run the strategy contract (see :func:`nasbench_kit.testing_strategy.check_strategy`)."

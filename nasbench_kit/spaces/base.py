@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
-from typing import Generic, TypeVar
+import operator
+from typing import Generic, Protocol, TypeVar, runtime_checkable
 
 import numpy as np
 
-from ..errors import InfiniteSpaceError, UnknownNameError
+from ..errors import InfiniteSpaceError, OutOfSpaceError, UnknownNameError
 
 A = TypeVar("A")
 
@@ -109,3 +110,49 @@ class SearchSpace(ABC, Generic[A]):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
+
+
+@runtime_checkable
+class DecisionSpace(Protocol[A]):
+    """Optional protocol: a space whose architectures are tuples of categorical choices.
+
+    Strategies that learn a distribution over choices (REINFORCE) need it; the built-in
+    spaces implement it. Decision ``d`` takes values ``0 .. decisions()[d] - 1``.
+    ``from_decisions(to_decisions(arch))`` computes the same function as ``arch``
+    (equal :meth:`SearchSpace.canonical`). Not every tuple need be a member: a space with
+    validity rules (NB-101) raises ``OutOfSpaceError`` for tuples outside it.
+
+    Example:
+        >>> from nasbench_kit.spaces import NB201Space
+        >>> isinstance(NB201Space(), DecisionSpace), NB201Space().decisions()
+        (True, (5, 5, 5, 5, 5, 5))
+    """
+
+    def decisions(self) -> tuple[int, ...]:
+        """Number of choices of each decision, in a fixed order."""
+
+    def from_decisions(self, choices: Sequence[int]) -> A:
+        """The architecture with these choice indices (``OutOfSpaceError`` if none is)."""
+
+    def to_decisions(self, arch: A) -> tuple[int, ...]:
+        """The choice index of every decision of ``arch``."""
+
+
+def checked_choices(choices: Sequence[int], sizes: Sequence[int]) -> list[int]:
+    """``choices`` as plain ints, one per decision, each in ``0 .. sizes[d] - 1``.
+
+    Raises:
+        OutOfSpaceError: a wrong count, a non-integer or an out-of-range choice.
+
+    Example:
+        >>> checked_choices((1, 0), (2, 3))
+        [1, 0]
+    """
+    try:
+        values = [operator.index(c) for c in choices]
+    except TypeError:
+        values = None
+    if values is None or len(values) != len(sizes) or any(not 0 <= v < n for v, n in zip(values, sizes)):
+        raise OutOfSpaceError(f"expected {len(sizes)} integer choices, decision d in 0..sizes[d] - 1 with "
+                              f"sizes {tuple(sizes)}, got {choices!r}")
+    return values

@@ -59,7 +59,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InfiniteSpaceError, OutOfSpaceError
-from .base import SearchSpace
+from .base import SearchSpace, checked_choices
 
 __all__ = ["MacroArch", "MacroSpace"]
 
@@ -459,6 +459,29 @@ class MacroSpace(SearchSpace[MacroArch]):
         ia, ib = self._indices(a), self._indices(b)
         take_a = (rng.random(len(ia)) < 0.5).tolist()
         return self._from_indices([x if t else y for x, y, t in zip(ia, ib, take_a)])
+
+    # --- categorical decisions (spaces.base.DecisionSpace) ----------------------------------
+    def decisions(self) -> tuple[int, ...]:
+        """Number of choices of each decision, in the module docstring's decision order.
+
+        Example:
+            >>> space = MacroSpace(depths=(1, 2), expand_ratios=(3, 6), kernel_sizes=(3,), widths=(8,), strides=(1,))
+            >>> space.decisions()  # depth, then (e, k) of each of the 2 slots
+            (2, 2, 1, 2, 1)
+        """
+        return tuple(self._n_choices.tolist())
+
+    def from_decisions(self, choices: Sequence[int]) -> MacroArch:
+        """The architecture taking choice ``choices[d]`` at decision ``d``.
+
+        Raises:
+            OutOfSpaceError: if the length or a choice index is out of range.
+        """
+        return self._from_indices(checked_choices(choices, self.decisions()))
+
+    def to_decisions(self, arch: MacroArch) -> tuple[int, ...]:
+        """The choice index of every decision of ``arch`` (inactive slots included)."""
+        return tuple(self._indices(arch))
 
     # --- identity ---------------------------------------------------------------------------
     def validate(self, arch: MacroArch) -> MacroArch:

@@ -29,7 +29,7 @@ import numpy as np
 
 from ..errors import NasKitError, OutOfSpaceError
 from . import _graph
-from .base import SearchSpace
+from .base import SearchSpace, checked_choices
 
 __all__ = [
     "INPUT",
@@ -63,6 +63,10 @@ _INPUT_LABEL, _OUTPUT_LABEL = -1, -2
 _NASLIB_OP_ORDER: tuple[str, ...] = (MAXPOOL3X3, CONV3X3, CONV1X1)
 _NUM_PATHS = sum(len(OPS) ** i for i in range(MAX_VERTICES - 1))  # 3^0 + ... + 3^5 = 364
 _NUM_TRIU = MAX_VERTICES * (MAX_VERTICES - 1) // 2  # 21 possible edges
+# The 21 possible edges (i, j), i < j, row-major: the order of the "onehot" edge bits.
+_TRIU_PAIRS: tuple[tuple[int, int], ...] = tuple(
+    (i, j) for i in range(MAX_VERTICES) for j in range(i + 1, MAX_VERTICES)
+)
 _MAX_TRIES = 100_000
 
 
@@ -466,6 +470,44 @@ class NB101Space(SearchSpace[Cell101]):
             if _is_valid(child_matrix, ops):
                 return Cell101(child_matrix, ops)
         return a
+
+    # --- categorical decisions (spaces.base.DecisionSpace) ----------------------------------
+    def decisions(self) -> tuple[int, ...]:
+        """21 edge bits of the 7x7 upper triangle (row-major, 2 choices), then the op of
+        vertices 1..5 (3 choices, :data:`OPS` order): the ``"onehot"`` encoding's layout.
+
+        Not every tuple is a cell: :meth:`from_decisions` rejects those with no input ->
+        output path or more than 9 edges after pruning (the official ``random_spec``
+        rejection rule).
+        """
+        return (2,) * _NUM_TRIU + (len(OPS),) * (MAX_VERTICES - 2)
+
+    def from_decisions(self, choices: Sequence[int]) -> Cell101:
+        """The 7-vertex cell with these edge bits and ops (see :meth:`decisions`).
+
+        Raises:
+            OutOfSpaceError: wrong length or a value out of range, or a graph outside the
+                space (no input -> output path, more than 9 edges after pruning).
+
+        Example:
+            >>> space = NB101Space()
+            >>> cell = space.sample(np.random.default_rng(0))
+            >>> space.from_decisions(space.to_decisions(cell)) == cell
+            True
+        """
+        values = checked_choices(choices, self.decisions())
+        matrix = [[0] * MAX_VERTICES for _ in range(MAX_VERTICES)]
+        for bit, (i, j) in zip(values, _TRIU_PAIRS):
+            matrix[i][j] = bit
+        ops = (INPUT, *(OPS[k] for k in values[_NUM_TRIU:]), OUTPUT)
+        return self.validate(Cell101(matrix, ops))
+
+    def to_decisions(self, arch: Cell101) -> tuple[int, ...]:
+        """Edge bits and op indices of ``arch``; a cell with fewer than 7 vertices is first
+        padded with unconnected vertices (op index 0), which computes the same function."""
+        self.validate(arch)
+        matrix, ops = _pad(arch.matrix, arch.ops, [OPS[0]] * (MAX_VERTICES - arch.num_vertices))
+        return tuple(matrix[i][j] for i, j in _TRIU_PAIRS) + tuple(OPS.index(op) for op in ops[1:-1])
 
     # --- encodings ----------------------------------------------------------------------
     def encoding_length(self, kind: str = "onehot") -> int:

@@ -314,6 +314,19 @@ class NB201Space(SearchSpace[Cell201]):
         take_a = rng.random(NUM_EDGES) < 0.5
         return Cell201.from_indices([x if t else y for x, y, t in zip(ia, ib, take_a)])
 
+    # --- categorical decisions (spaces.base.DecisionSpace) ----------------------------------
+    def decisions(self) -> tuple[int, ...]:
+        """One decision per edge (string order) with 5 choices, the op index in :data:`OPS`."""
+        return (NUM_OPS,) * NUM_EDGES
+
+    def from_decisions(self, choices: Sequence[int]) -> Cell201:
+        """The cell with op ``choices[k]`` on edge ``k`` (same as :meth:`Cell201.from_indices`)."""
+        return Cell201.from_indices(choices if isinstance(choices, (list, tuple, np.ndarray)) else list(choices))
+
+    def to_decisions(self, arch: Cell201) -> tuple[int, ...]:
+        """The op index on each edge, e.g. ``(0, 0, 0, 0, 0, 0)`` for the all-``none`` cell."""
+        return self.validate(arch).op_indices
+
     # --- identity -----------------------------------------------------------------------
     def validate(self, arch: Cell201) -> Cell201:
         """Return ``arch`` if it is a :class:`Cell201`, else raise ``OutOfSpaceError``."""

@@ -1,0 +1,103 @@
+"""Save a :class:`~nasbench_kit.run.Run` to JSON and resume it by deterministic replay.
+
+A checkpoint stores the run's configuration, the strategy's name, hyperparameters and
+seed, and the list of asked architectures, not pickled objects: loading one executes no
+code from the file. Resuming rebuilds the strategy and replays the asks against the
+benchmark (queries are free), checking every ask against the checkpoint, so the resumed
+run continues on exactly the trajectory the uninterrupted run would have followed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from .budget import Budget
+from .errors import ArgumentError, NasKitError
+from .objectives import Constraint, Objective
+
+__all__ = ["save_run", "resume_run", "FORMAT"]
+
+FORMAT = "nasbench_kit.run/1"
+
+
+def save_run(run: Any, path: str | os.PathLike[str]) -> Path:
+    """Write ``run``'s checkpoint to ``path`` (JSON, written atomically); returns the path."""
+    strategy = run.strategy
+    if strategy.seed is None:
+        raise ArgumentError("only a seeded run can be resumed exactly: pass seed=... to the Run or the strategy")
+    state = {
+        "format": FORMAT,
+        "benchmark": getattr(run.benchmark, "name", None),
+        "strategy": {"name": strategy.name, "class": f"{type(strategy).__module__}.{type(strategy).__qualname__}",
+                     "hyperparameters": strategy.hyperparameters(), "seed": strategy.seed},
+        "run": {
+            "budget": {"seconds": run.budget.seconds, "queries": run.budget.queries},
+            "objectives": [[o.metric, o.maximize] for o in run.objectives],
+            "constraints": [[c.metric, c.at_most, c.at_least] for c in run.constraints],
+            "dedupe": run.dedupe, "n_workers": run.clock.n_workers, "dataset": run.dataset,
+            "schedule": run.schedule, "epoch": run.search_epoch, "report_metric": run.report_metric,
+            "max_free_trials": run.max_free_trials,
+        },
+        "asks": [list(a) for a in run._asks],
+    }
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(state, indent=1))
+    os.replace(tmp, path)
+    return path
+
+
+def _load(path: str | os.PathLike[str]) -> dict[str, Any]:
+    try:
+        state = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as error:
+        raise ArgumentError(f"cannot read run checkpoint {str(path)!r}: {error}") from None
+    if not isinstance(state, dict) or state.get("format") != FORMAT:
+        raise ArgumentError(f"{str(path)!r} is not a run checkpoint (format {FORMAT!r})")
+    return state
+
+
+def resume_run(path: str | os.PathLike[str], benchmark: Any, *, strategy: Any = None) -> Any:
+    """Rebuild a saved run and replay it to where it was saved.
+
+    Args:
+        path: a checkpoint written by :meth:`Run.save`.
+        benchmark: the benchmark the run searched (the same table).
+        strategy: a fresh strategy equal to the saved one; default: the built-in strategy
+            of the saved name, hyperparameters and seed.
+
+    Raises:
+        ArgumentError: not a checkpoint, or a strategy that is not built in and not given.
+        NasKitError: the replay diverged from the checkpoint.
+    """
+    from .run import Run
+    from .strategies import STRATEGIES, make_strategy, strategy_names
+
+    state = _load(path)
+    saved = state["strategy"]
+    if strategy is None:
+        if saved["name"] not in strategy_names() or \
+                f"{STRATEGIES[saved['name']].__module__}.{STRATEGIES[saved['name']].__qualname__}" != saved["class"]:
+            raise ArgumentError(f"the checkpoint's strategy {saved['class']} is not built in: pass strategy=...")
+        space = getattr(benchmark, "space", None)
+        strategy = make_strategy(saved["name"], space, seed=saved["seed"], **saved["hyperparameters"])
+    config = dict(state["run"])
+    budget = Budget(**config.pop("budget"))
+    objectives = [Objective(m, maximize=x) for m, x in config.pop("objectives")]
+    constraints = [Constraint(m, at_most=hi, at_least=lo) for m, hi, lo in config.pop("constraints")]
+    run = Run(strategy, benchmark, budget=budget, objectives=objectives, constraints=constraints,
+              seed=saved["seed"], **config)
+    for number, (source, arch, epoch) in enumerate(state["asks"]):
+        if source == "user":
+            run.suggest(arch, epoch=epoch)
+        run.step()
+        got = tuple(run._asks[-1]) if len(run._asks) > number else ("-", "run finished", 0)
+        if got != (source, arch, epoch):
+            raise NasKitError(
+                f"resuming diverged at trial {number}: the checkpoint asked {(source, arch, epoch)}, the replay "
+                f"{got}; the strategy is not deterministic for its seed, or the benchmark differs"
+            )
+    return run

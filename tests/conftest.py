@@ -1,0 +1,24 @@
+"""Shared fixtures: a SYNTHETIC NB201 benchmark (made-up numbers, see tests/benchmarks/synthetic.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nasbench_kit.benchmarks.schema import write_table
+from nasbench_kit.benchmarks.table import TabularBenchmark
+from tests.benchmarks.synthetic import synthetic_nb201_table
+
+
+@pytest.fixture(scope="session")
+def synth_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """All 15,625 NB201 cells, one dataset ``synth-a``, seeds 0 and 1, 12 epochs (synthetic)."""
+    table = synthetic_nb201_table(np.random.default_rng(11), datasets=("synth-a",))
+    return write_table(table, tmp_path_factory.mktemp("synth") / "synth-a.parquet")
+
+
+@pytest.fixture(scope="session")
+def synth_bench(synth_path: Path) -> TabularBenchmark:
+    return TabularBenchmark.from_file(synth_path)
