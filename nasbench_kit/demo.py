@@ -1,8 +1,10 @@
 """``python -m nasbench_kit demo``: the workbench's headless main job.
 
 It takes a census of the NAS-Bench-201 space (every cell, its isomorphism class and the
-parameter count of its official CIFAR network) and samples the other two spaces, then
-writes the tables and a summary to ``--out``.
+parameter count of its official CIFAR network), samples the other two spaces, and runs a
+NAS-Bench-201-protocol comparison of random search, regularized evolution, REINFORCE and
+local search on the benchmark (default: the shipped table; ``--benchmark PATH`` for
+another), then writes the tables and a summary to ``--out``.
 """
 
 from __future__ import annotations
@@ -39,8 +41,36 @@ def nb201_census() -> pd.DataFrame:
     return frame
 
 
-def run_demo(out: Path, *, seed: int = 0) -> dict:
-    """Write the census tables and ``summary.json`` to ``out``; returns the summary."""
+DEMO_STRATEGIES = ("random", "rea", "reinforce", "local-search")
+
+
+def demo_compare(out: Path, benchmark: str | None, *, seeds: int) -> dict:
+    """NB201-protocol comparison on ``benchmark``; writes ``compare/``; returns its summary.
+
+    Without a benchmark file (the shipped table is missing) it returns why it was skipped.
+    """
+    from . import analysis
+    from .benchmarks import load_benchmark
+    from .compare import compare, nb201_protocol
+    from .errors import NasKitError
+
+    try:
+        bench = load_benchmark(benchmark)
+    except NasKitError as error:
+        return {"skipped": str(error)}
+    folder = out / "compare"
+    folder.mkdir(parents=True, exist_ok=True)
+    frame = compare(list(DEMO_STRATEGIES), bench, seeds=range(seeds), **nb201_protocol(bench))
+    frame.to_parquet(folder / "trials.parquet", index=False)
+    final = analysis.final_table(frame, baseline="random")
+    final.to_csv(folder / "final_regret.csv", index=False)
+    analysis.bands(frame).to_csv(folder / "regret_bands.csv", index=False)
+    return {"benchmark": bench.name, "seeds": seeds, "optimum": frame.attrs["optimum"],
+            "mean_final_regret": dict(zip(final["strategy"], final["mean"].round(4)))}
+
+
+def run_demo(out: Path, *, seed: int = 0, benchmark: str | None = None, compare_seeds: int = 50) -> dict:
+    """Write the census tables, the comparison and ``summary.json`` to ``out``; returns the summary."""
     out.mkdir(parents=True, exist_ok=True)
     census = nb201_census()
     census.to_parquet(out / "nb201_census.parquet", index=False)
@@ -61,6 +91,7 @@ def run_demo(out: Path, *, seed: int = 0) -> dict:
             "distinct_hashes_in_200_samples": len({nb101.canonical(c) for c in nb101_sample}),
         },
         "macro": {"size": int(macro.size), "unique_size": int(macro.unique_size), "example": str(macro.sample(rng))},
+        "compare": demo_compare(out, benchmark, seeds=compare_seeds),
     }
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     return summary
@@ -68,7 +99,7 @@ def run_demo(out: Path, *, seed: int = 0) -> dict:
 
 def _handle(args: argparse.Namespace) -> int:
     out = Path(args.out)
-    summary = run_demo(out, seed=args.seed)
+    summary = run_demo(out, seed=args.seed, benchmark=args.benchmark, compare_seeds=args.compare_seeds)
     print(json.dumps(summary, indent=2))
     print(f"results written to {out.resolve()}")
     return 0
@@ -79,4 +110,6 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser("demo", help="headless run of the main job; writes results to --out")
     parser.add_argument("--out", default="results/demo", help="output folder (default: results/demo)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--benchmark", default=None, help="table for the comparison (default: the shipped one)")
+    parser.add_argument("--compare-seeds", type=int, default=50, help="seeds per strategy in the comparison")
     parser.set_defaults(handler=_handle)

@@ -32,6 +32,16 @@ def test_demo_writes_census_and_summary(tmp_path):
     assert row["params"] == nb201_param_count(cell)
 
 
+def test_demo_compares_strategies_on_a_given_table(tmp_path, synth_path):
+    from nasbench_kit.demo import run_demo
+
+    summary = run_demo(tmp_path / "demo", benchmark=str(synth_path), compare_seeds=3)
+    regret = summary["compare"]["mean_final_regret"]
+    assert set(regret) == {"random", "rea", "reinforce", "local-search"} and min(regret.values()) >= 0
+    final = pd.read_csv(tmp_path / "demo" / "compare" / "final_regret.csv")
+    assert final["runs"].tolist() == [3, 3, 3, 3]
+
+
 def test_cli_reports_bad_input_without_traceback(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "nasbench_kit", "info", str(tmp_path / "missing.parquet")],
