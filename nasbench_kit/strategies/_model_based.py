@@ -137,6 +137,13 @@ class ModelBasedStrategy(Strategy):
         Fits the model on the trials told so far if needed; this does not change the
         architectures the strategy asks next.
 
+        Args:
+            archs: architectures of the strategy's space.
+
+        Returns:
+            ``(mean, std)``, float64 arrays of shape ``(len(archs),)`` in the first
+            objective's units (e.g. percent validation accuracy).
+
         Raises:
             ArgumentError: fewer than :attr:`min_observations` feasible trials were told.
         """

@@ -98,7 +98,7 @@ def _fake_row(index: int, seed: int, recipe: BuildRecipe = TINY) -> dict:
         "train_acc": acc(), "valid_acc": acc(), "test_acc": acc(), "train_loss": loss(), "valid_loss": loss(),
         "test_loss": loss(), "train_seconds": np.cumsum(rng.uniform(0.1, 1, e)).astype(np.float32),
         "params": 1000 + index, "flops": 1e6 + index, "proxy_params": 10 + index, "proxy_flops": 1e3 + index,
-        "eval_seconds": 0.5, "train_cpu_seconds": np.cumsum(rng.uniform(0.1, 1, e)).astype(np.float32),
+        "eval_seconds": 0.5, "train_wall_seconds": np.cumsum(rng.uniform(0.1, 1, e)).astype(np.float32),
     }
 
 

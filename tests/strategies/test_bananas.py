@@ -9,7 +9,7 @@ import pytest
 
 from nasbench_kit.errors import ArgumentError
 from nasbench_kit.objectives import Objective
-from nasbench_kit.spaces import MacroSpace, NB101Space, NB201Space
+from nasbench_kit.spaces import MacroSpace, NB101Space
 from nasbench_kit.strategies import make_strategy
 from nasbench_kit.strategies.bananas import Bananas
 from nasbench_kit.strategies.base import SearchProblem

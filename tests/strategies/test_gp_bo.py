@@ -88,6 +88,18 @@ def test_same_seed_same_asks_with_outstanding_and_reordered_tells():
         == asks(1)
 
 
+def test_predict_does_not_change_the_asks():
+    watched = small(seed=1, batch_size=2)
+    told = []
+    for number in range(12):
+        arch = watched.ask()
+        told.append(arch)
+        watched.tell(make_trial(number, arch, NB201, conv3x3_in_function(arch)))
+        if number >= 1:
+            watched.predict([NB201.cell_at(number)])  # fits between the strategy's own fits
+    assert told == [t.arch for t in drive(small(seed=1, batch_size=2), conv3x3_in_function, 12)]
+
+
 def test_gp_random_state_comes_from_the_strategy_seed():
     models = []
     for seed in (3, 3, 4):
