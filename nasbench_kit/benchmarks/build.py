@@ -236,9 +236,12 @@ def _cpu_model() -> str:
 
 
 def _description(recipe: BuildRecipe, latency: bool) -> str:
+    from ..training.digits import DigitsRecipe
+
+    canvas = DigitsRecipe().canvas
     text = (
         f"NAS-Bench-201 cells trained on cluttered digits (make_cluttered_digits, data seed {recipe.data_seed}) by "
-        f"nasbench_kit.training.train_cell: {recipe.epochs} epochs, proxy network C={recipe.C} N={recipe.N} on 12x12 "
+        f"nasbench_kit.training.train_cell: {recipe.epochs} epochs, proxy network C={recipe.C} N={recipe.N} on {canvas}x{canvas} "
         f"inputs, batch {recipe.batch_size}, SGD lr {recipe.lr} (cosine to 0), momentum {recipe.momentum}"
         f"{' (Nesterov)' if recipe.nesterov else ''}, weight decay {recipe.weight_decay}, one CPU thread per run. "
         f"One row per run of one representative per canonical class (the first cell of the class in the kit's "

@@ -20,6 +20,26 @@ from ..errors import UnknownNameError
 __all__ = ["register", "describe_benchmark"]
 
 
+def _run_datasheet(args: argparse.Namespace) -> int:
+    import shlex
+    import sys
+    from pathlib import Path
+
+    from .datasheet import datasheet_markdown
+    from .registry import load_benchmark
+
+    bench = load_benchmark(args.table)
+    lut = None
+    if args.lut:
+        from ..training.latency import OpLatencyTable
+
+        lut = OpLatencyTable.build()
+    command = "python -m nasbench_kit " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    Path(args.out).write_text(datasheet_markdown(bench, lut=lut, command=command))
+    print(f"datasheet written to {Path(args.out).resolve()}")
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``info`` and ``import`` sub-commands to the kit's parser."""
     info = subparsers.add_parser(
@@ -29,6 +49,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     info.add_argument("table", help="path of a .parquet benchmark table, or a benchmark name (e.g. nb201-digits)")
     info.set_defaults(handler=_run_info)
+
+    sheet = subparsers.add_parser("datasheet", help="write the DATASHEET.md of a built table (numbers from the table)")
+    sheet.add_argument("table", help="path of a .parquet table built by `python -m nasbench_kit build`, or a name")
+    sheet.add_argument("-o", "--out", required=True, help="the Markdown file to write")
+    sheet.add_argument("--lut", action="store_true",
+                       help="also time a per-op latency lookup table here and correlate it with the measured latencies "
+                            "(run on a quiet machine)")
+    sheet.set_defaults(handler=_run_datasheet)
 
     imp = subparsers.add_parser(
         "import",

@@ -1,0 +1,192 @@
+"""``DATASHEET.md`` of a built benchmark, computed from the table itself.
+
+Every number in the datasheet comes from the table (and its metadata, which the builder
+fills with the command, recipe, machine and timings); nothing is typed in by hand.
+
+    python -m nasbench_kit datasheet data/nb201-digits.parquet -o data/DATASHEET.md [--lut]
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+__all__ = ["datasheet_stats", "datasheet_markdown"]
+
+
+def _quantiles(values: np.ndarray) -> dict[str, float]:
+    values = values[np.isfinite(values)]
+    if not values.size:
+        return {}
+    points = [0, 5, 25, 50, 75, 95, 100]
+    return {f"p{p}": float(v) for p, v in zip(points, np.percentile(values, points))}
+
+
+def _seed_agreement(frame: pd.DataFrame, metric: str) -> dict[str, Any]:
+    """Spearman of ``metric`` between seed 0 and each other seed, on the classes run with both."""
+    wide = frame.pivot_table(index="canonical", columns="seed", values=metric)
+    out: dict[str, Any] = {}
+    seeds = sorted(wide.columns)
+    for other in seeds[1:]:
+        both = wide[[seeds[0], other]].dropna()
+        if len(both) >= 3:
+            out[f"seed {seeds[0]} vs {other}"] = {
+                "classes": len(both),
+                "spearman": float(stats.spearmanr(both[seeds[0]], both[other]).statistic),
+                "median_abs_diff": float((both[seeds[0]] - both[other]).abs().median()),
+            }
+    return out
+
+
+def datasheet_stats(bench: Any, *, lut: Any = None) -> dict[str, Any]:
+    """Statistics of a built NB201 table (plain data; see :func:`datasheet_markdown`).
+
+    Args:
+        bench: a :class:`~nasbench_kit.benchmarks.TabularBenchmark`.
+        lut: an ``OpLatencyTable`` to correlate with the measured latencies (optional).
+    """
+    frame = bench.frame
+    first_seed = int(frame["seed"].min())
+    main = frame[frame["seed"] == first_seed]
+    nondegenerate = main["canonical"].str.contains("0", regex=False)
+    out: dict[str, Any] = {
+        "runs": len(frame), "classes": int(frame["canonical"].nunique()),
+        "seeds": {int(s): int(n) for s, n in frame.groupby("seed")["canonical"].nunique().items()},
+        "space_coverage": bench.space_coverage(),
+        "epochs": int(frame["final_epoch"].max()),
+        "test_acc": _quantiles(main["final_test_acc"].to_numpy(np.float64)),
+        "valid_acc": _quantiles(main["final_valid_acc"].to_numpy(np.float64)),
+        "degenerate_classes": int((~nondegenerate).sum()),
+    }
+    live = main[nondegenerate]
+    test = live["final_test_acc"].to_numpy(np.float64)
+    out["test_acc_iqr_nondegenerate"] = float(np.subtract(*np.percentile(test, [75, 25])))
+    best = main.loc[main["final_valid_acc"].idxmax()]
+    out["best_by_valid"] = {"arch": best["arch"], "valid_acc": float(best["final_valid_acc"]),
+                            "test_acc": float(best["final_test_acc"]), "params": int(best["params"])}
+    top = main.loc[main["final_test_acc"].idxmax()]
+    out["best_by_test"] = {"arch": top["arch"], "test_acc": float(top["final_test_acc"])}
+    space = bench.space
+    landmarks = {}
+    for label, op in (("all nor_conv_3x3", "nor_conv_3x3"), ("all skip_connect", "skip_connect"), ("all none", "none")):
+        record = bench.query(space.parse("|{0}~0|+|{0}~0|{0}~1|+|{0}~0|{0}~1|{0}~2|".format(op)), seed=first_seed)
+        landmarks[label] = {"valid_acc": float(record.final.valid_acc), "test_acc": float(record.final.test_acc)}
+    out["landmarks"] = landmarks
+    multi = frame[frame.groupby("canonical")["seed"].transform("nunique") > 1]
+    multi = multi[multi["canonical"].str.contains("0", regex=False)]
+    out["seed_agreement_valid"] = _seed_agreement(multi, "final_valid_acc")
+    out["seed_agreement_test"] = _seed_agreement(multi, "final_test_acc")
+    seconds = main["final_train_seconds"].to_numpy(np.float64)
+    out["train_seconds"] = _quantiles(seconds)
+    out["train_cpu_hours_all_runs"] = float(frame["final_train_seconds"].sum() / 3600)
+    if "eval_seconds" in frame:
+        out["eval_cpu_hours_all_runs"] = float(frame["eval_seconds"].sum() / 3600)
+    baselines = {}
+    for metric in ("params", "flops", *[c for c in frame.columns if c.startswith("latency_ms_")]):
+        values = live[metric].to_numpy(np.float64)
+        if np.isfinite(values).sum() > 2:
+            baselines[metric] = {
+                "spearman_valid": float(stats.spearmanr(values, live["final_valid_acc"], nan_policy="omit").statistic),
+                "spearman_test": float(stats.spearmanr(values, test, nan_policy="omit").statistic),
+                "kendall_test": float(stats.kendalltau(values, test, nan_policy="omit").statistic),
+            }
+    out["baseline_correlations"] = baselines
+    out["valid_test_spearman"] = float(stats.spearmanr(live["final_valid_acc"], test).statistic)
+    latency_columns = [c for c in frame.columns if c.startswith("latency_ms_")]
+    for column in latency_columns:
+        device = column[len("latency_ms_"):]
+        lat = main[column].to_numpy(np.float64)
+        info: dict[str, Any] = {"ms": _quantiles(lat)}
+        cv_column = f"latency_cv_{device}"
+        if cv_column in main:
+            cv = main[cv_column].to_numpy(np.float64)
+            info["cv"] = _quantiles(cv)
+            info["share_cv_under_5pct"] = float(np.mean(cv[np.isfinite(cv)] < 0.05))
+        if lut is not None:
+            predicted = lut.predict_many([space.parse(a) for a in main["arch"]])
+            ok = np.isfinite(lat)
+            info["lut_spearman"] = float(stats.spearmanr(predicted[ok], lat[ok]).statistic)
+            info["lut_pearson"] = float(stats.pearsonr(predicted[ok], lat[ok]).statistic)
+            info["lut_median_abs_error_ms"] = float(np.median(np.abs(predicted[ok] - lat[ok])))
+        out[f"latency_{device}"] = info
+    return out
+
+
+def _fmt_q(q: dict[str, float], digits: int = 2) -> str:
+    if not q:
+        return "n/a"
+    return " / ".join(f"{q[k]:.{digits}f}" for k in ("p0", "p5", "p25", "p50", "p75", "p95", "p100"))
+
+
+def datasheet_markdown(bench: Any, *, lut: Any = None, command: str | None = None) -> str:
+    """The datasheet of a built table as Markdown (every number computed here)."""
+    s = datasheet_stats(bench, lut=lut)
+    meta = bench.meta
+    extra = dict(meta.extra)
+    invocations = json.loads(extra.get("build_invocations", "[]"))
+    lines = [f"# DATASHEET: {meta.name}", "",
+             "Generated by `python -m nasbench_kit datasheet` from the table and its metadata; do not edit by hand.",
+             "", "## How it was made", "", meta.description, ""]
+    lines += ["Regenerate the table (resumable; see the README) with the build command(s) recorded in it:", "", "```"]
+    lines += [inv.get("command", "?") for inv in invocations] or [meta.source]
+    lines += ["```", ""]
+    if command:
+        lines += [f"This datasheet: `{command}`", ""]
+    lines += ["| invocation | started | finished | train summary |", "|---|---|---|---|"]
+    for inv in invocations:
+        lines.append(f"| `{inv.get('command', '?')}` | {inv.get('started_utc', '')} | {inv.get('finished_utc', '')} | "
+                     f"{json.dumps(inv.get('train'))} |")
+    lines += ["", f"Machine: {extra.get('driver_cpu', '?')}; {extra.get('platform', '?')}; python "
+              f"{extra.get('python_version', '?')}, torch {extra.get('torch_version', '?')}, dask.distributed "
+              f"{extra.get('dask_distributed_version', '?')}.", ""]
+    coverage = s["space_coverage"]
+    lines += ["## Contents", "",
+              f"- {s['runs']} runs of {s['classes']} canonical classes (of 6,466); seeds: "
+              + ", ".join(f"seed {k}: {v} classes" for k, v in s["seeds"].items()),
+              f"- cells of the space that resolve to a stored run: {coverage[0]} of {coverage[1]}" if coverage else "",
+              f"- {s['epochs']} epochs per run; {s['degenerate_classes']} degenerate classes (input never reaches "
+              f"the output)", ""]
+    lines += ["## Accuracy (seed %d, final epoch)" % min(s["seeds"]), "",
+              "| metric | min / p5 / p25 / median / p75 / p95 / max |", "|---|---|",
+              f"| test accuracy (%) | {_fmt_q(s['test_acc'])} |", f"| validation accuracy (%) | {_fmt_q(s['valid_acc'])} |",
+              "", f"Inter-quartile range of test accuracy over non-degenerate classes: "
+              f"**{s['test_acc_iqr_nondegenerate']:.2f} points**. Spearman between validation and test accuracy: "
+              f"{s['valid_test_spearman']:.3f}.", "",
+              f"Best by validation: `{s['best_by_valid']['arch']}` (valid {s['best_by_valid']['valid_acc']:.2f}, "
+              f"test {s['best_by_valid']['test_acc']:.2f}, {s['best_by_valid']['params']:,} params). Best test "
+              f"accuracy in the table: {s['best_by_test']['test_acc']:.2f} (`{s['best_by_test']['arch']}`).", "",
+              "| landmark | valid | test |", "|---|---|---|"]
+    lines += [f"| {k} | {v['valid_acc']:.2f} | {v['test_acc']:.2f} |" for k, v in s["landmarks"].items()]
+    lines += ["", "## Seed noise (non-degenerate classes trained with several seeds)", "",
+              "| seeds | classes | Spearman (valid) | median abs. diff (valid) | Spearman (test) |", "|---|---|---|---|---|"]
+    for key, v in s["seed_agreement_valid"].items():
+        t = s["seed_agreement_test"].get(key, {})
+        lines.append(f"| {key} | {v['classes']} | {v['spearman']:.3f} | {v['median_abs_diff']:.2f} | "
+                     f"{t.get('spearman', float('nan')):.3f} |")
+    lines += ["", "## Cost", "", f"Training seconds per run (seed {min(s['seeds'])}; CPU seconds of one thread): "
+              f"{_fmt_q(s['train_seconds'])}. Total training CPU time over all runs: "
+              f"{s['train_cpu_hours_all_runs']:.2f} h"
+              + (f"; evaluation: {s['eval_cpu_hours_all_runs']:.2f} h." if "eval_cpu_hours_all_runs" in s else "."), ""]
+    lines += ["## Do cheap baselines predict accuracy? (non-degenerate classes)", "",
+              "| metric | Spearman with valid | Spearman with test | Kendall with test |", "|---|---|---|---|"]
+    lines += [f"| {m} | {v['spearman_valid']:.3f} | {v['spearman_test']:.3f} | {v['kendall_test']:.3f} |"
+              for m, v in s["baseline_correlations"].items()]
+    for key, info in s.items():
+        if not key.startswith("latency_"):
+            continue
+        lines += ["", f"## Latency ({key[len('latency_'):]})", "",
+                  f"Milliseconds (min / p5 / p25 / median / p75 / p95 / max): {_fmt_q(info['ms'], 3)}."]
+        if "cv" in info:
+            lines.append(f"Repeat-to-repeat coefficient of variation: {_fmt_q(info['cv'], 4)}; "
+                         f"{100 * info['share_cv_under_5pct']:.1f} % of cells under 5 %.")
+        if "lut_spearman" in info:
+            lines.append(f"Lookup-table predictor (sum of per-op latencies): Spearman {info['lut_spearman']:.3f}, "
+                         f"Pearson {info['lut_pearson']:.3f}, median absolute error "
+                         f"{info['lut_median_abs_error_ms']:.3f} ms.")
+        if "latency_protocol" in extra:
+            lines.append(f"Protocol: `{extra['latency_protocol']}`.")
+    return "\n".join(line for line in lines if line is not None) + "\n"

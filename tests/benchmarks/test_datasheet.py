@@ -1,0 +1,34 @@
+"""DATASHEET.md numbers are computed from the table (checked against direct computations)."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+from nasbench_kit.benchmarks.datasheet import datasheet_markdown, datasheet_stats
+from nasbench_kit.cli import main
+
+
+def test_stats_match_direct_computations(synth_bench):
+    s = datasheet_stats(synth_bench)
+    frame = synth_bench.frame
+    seed0 = frame[frame["seed"] == 0]
+    assert s["runs"] == len(frame) and s["classes"] == 6466 and s["space_coverage"] == (15625, 15625)
+    assert s["test_acc"]["p50"] == np.median(seed0["final_test_acc"])
+    best = seed0.loc[seed0["final_valid_acc"].idxmax()]
+    assert s["best_by_valid"]["arch"] == best["arch"]
+    both = frame[frame["canonical"].str.contains("0")].pivot_table(index="canonical", columns="seed",
+                                                                     values="final_valid_acc")
+    assert s["seed_agreement_valid"]["seed 0 vs 1"]["spearman"] == stats.spearmanr(both[0], both[1]).statistic
+    assert s["landmarks"]["all none"]["valid_acc"] < s["landmarks"]["all nor_conv_3x3"]["valid_acc"]
+
+
+def test_cli_writes_markdown(synth_path, tmp_path):
+    out = tmp_path / "DATASHEET.md"
+    assert main(["datasheet", str(synth_path), "-o", str(out)]) == 0
+    text = out.read_text()
+    assert "## Seed noise" in text and "python -m nasbench_kit datasheet" in text
+    assert f"{datasheet_stats.__name__}" not in text  # prose, not code
+    assert text == datasheet_markdown(__import__("nasbench_kit.benchmarks", fromlist=["load_benchmark"])
+                                      .load_benchmark(synth_path),
+                                      command=text.split("This datasheet: `")[1].split("`")[0])
