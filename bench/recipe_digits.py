@@ -138,6 +138,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=RECIPE["batch_size"])
     parser.add_argument("--lr", type=float, default=RECIPE["lr"])
     parser.add_argument("--weight-decay", type=float, default=RECIPE["weight_decay"])
+    parser.add_argument("--curve-renders", type=int, default=None, help="renderings scored before the last epoch")
     parser.add_argument("--recipe", type=str, default="{}", help="JSON overrides of DigitsRecipe, e.g. '{\"canvas\": 16}'")
     parser.add_argument("--out", type=str, default="bench/results/recipe_digits.csv")
     parser.add_argument("--summary", type=str, default=None, help="only summarize this CSV")
@@ -154,6 +155,8 @@ def main() -> None:
     data = make_cluttered_digits(seed=args.data_seed, **overrides)
     hyper = dict(epochs=args.epochs, C=args.C, N=args.N, batch_size=args.batch_size, lr=args.lr,
                  weight_decay=args.weight_decay)
+    if args.curve_renders:
+        hyper["curve_renders"] = args.curve_renders
     config = json.dumps({"data_seed": args.data_seed, "recipe": overrides, **hyper}, sort_keys=True)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     done: set[tuple[str, int]] = set()

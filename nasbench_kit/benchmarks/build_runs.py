@@ -56,6 +56,7 @@ class BuildRecipe:
         epochs: training schedule length (``schedule_epochs``).
         C, N: proxy network width and cells per stage.
         batch_size, lr, momentum, weight_decay, nesterov: SGD settings of ``train_cell``.
+        curve_renders: renderings scored at epochs before the last (0: all; see ``train_cell``).
         official_C, official_N, official_input_size, official_num_classes: the network
             whose size is reported in ``params`` / ``flops`` (NB201 CIFAR-10: 16, 5, 32, 10).
 
@@ -74,6 +75,7 @@ class BuildRecipe:
     momentum: float = RECIPE["momentum"]
     weight_decay: float = RECIPE["weight_decay"]
     nesterov: bool = RECIPE["nesterov"]
+    curve_renders: int = RECIPE["curve_renders"]
     official_C: int = 16
     official_N: int = 5
     official_input_size: int = 32
@@ -86,7 +88,7 @@ class BuildRecipe:
                 if not isinstance(value, str) or not value:
                     raise ArgumentError(f"BuildRecipe.{f.name} must be a non-empty str, got {value!r}")
             elif f.type == "int":
-                low = 0 if f.name == "data_seed" else 1
+                low = 0 if f.name in ("data_seed", "curve_renders") else 1
                 if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
                     raise ArgumentError(f"BuildRecipe.{f.name} must be an int >= {low}, got {value!r}")
                 object.__setattr__(self, f.name, int(value))
@@ -101,7 +103,7 @@ class BuildRecipe:
         """Keyword arguments of ``train_cell`` (one thread, fast pooling)."""
         return dict(epochs=self.epochs, C=self.C, N=self.N, batch_size=self.batch_size, lr=self.lr,
                     momentum=self.momentum, weight_decay=self.weight_decay, nesterov=self.nesterov,
-                    threads=1, fast_pool=True)
+                    curve_renders=self.curve_renders or None, threads=1, fast_pool=True)
 
     def identity(self, *, with_epochs: bool = True) -> dict[str, Any]:
         """Everything that makes two runs comparable: the fields plus the data rendering recipe."""

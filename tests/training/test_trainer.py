@@ -93,7 +93,7 @@ def test_cosine_schedule():
 @pytest.mark.parametrize(
     "kwargs",
     [dict(epochs=0), dict(seed=-1), dict(C=0), dict(batch_size=1.5), dict(lr=float("nan")),
-     dict(threads=0), dict(momentum=-0.1), dict(epochs=True)],
+     dict(threads=0), dict(momentum=-0.1), dict(epochs=True), dict(curve_renders=2)],
 )
 def test_bad_arguments_raise(data, kwargs):
     with pytest.raises(OutOfSpaceError):
@@ -105,3 +105,17 @@ def test_bad_cell_or_data_raise(data):
         train_cell(str(CONV_POOL), data)
     with pytest.raises(OutOfSpaceError, match="DigitsSplits"):
         train_cell(CONV_POOL, (data.train_x, data.train_y))
+
+
+def test_curve_renders_evaluates_early_epochs_on_fewer_renderings():
+    """Same training; the final epoch uses every rendering, earlier ones only the first."""
+    data = make_cluttered_digits(seed=0, renders_train=1, renders_eval=3)
+    full = train_cell(CONV_POOL, data, seed=2, epochs=2, **TINY)
+    cheap = train_cell(CONV_POOL, data, seed=2, epochs=2, curve_renders=1, **TINY)
+    assert cheap.valid_acc[-1] == full.valid_acc[-1] and cheap.test_acc[-1] == full.test_acc[-1]
+    assert np.array_equal(cheap.train_acc, full.train_acc)
+    assert cheap.hyper["curve_renders"] == 1 and full.hyper["curve_renders"] is None
+    n = len(data.valid_y) // 3  # sources; epoch 1 was scored on n images, so acc * n / 100 is a count
+    correct = cheap.valid_acc[0] * n / 100
+    assert correct == pytest.approx(round(correct), abs=1e-6)
+    assert cheap.valid_acc[0] != full.valid_acc[0]
