@@ -91,7 +91,13 @@ def check_feasible_exists(benchmark: Any, constraints: Sequence[Constraint], *, 
         ok = this if ok is None else ok & this
         finite = values[np.isfinite(values)]
         if finite.size:
-            hints.append(f"{c.metric} ranges from {finite.min():.6g} to {finite.max():.6g}")
+            tightest = []
+            if c.at_most is not None:
+                tightest.append(f"{c.metric} <= {finite.min():.6g}")
+            if c.at_least is not None:
+                tightest.append(f"{c.metric} >= {finite.max():.6g}")
+            hints.append(f"{c.metric} ranges from {finite.min():.6g} to {finite.max():.6g} (tightest feasible "
+                         f"limit: {' and '.join(tightest)})")
     if ok is not None and not ok.any():
         limits = " and ".join(str(c) for c in constraints)
         raise ArgumentError(

@@ -113,7 +113,7 @@ def test_constraints_are_checked_before_charging(synth_bench):
 
 def test_impossible_constraint_names_the_tightest_value(synth_bench):
     low = float(np.nanmin(synth_bench.metric_array("latency_ms_cpu1t", over="table")))
-    with pytest.raises(ArgumentError, match=f"ranges from {low:.6g}"):
+    with pytest.raises(ArgumentError, match=f"tightest feasible limit: latency_ms_cpu1t <= {low:.6g}"):
         Run(Spy(synth_bench.space), synth_bench, budget=Budget(queries=5),
             constraints=[Constraint("latency_ms_cpu1t", at_most=low / 2)])
 
