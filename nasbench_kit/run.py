@@ -387,7 +387,7 @@ class Run:
             arch, numbers = row.pop("_arch"), row.pop("_numbers")
             values = {o.metric: v for o, v in zip(self.objectives, numbers.objectives)}
             values.update(report_value=numbers.report, _curve=numbers.valid_curve, _curve_epochs=numbers.curve_epochs,
-                          **{f"cost:{k}": v for k, v in numbers.costs.items()})
+                          _costs=numbers.costs)
             key = (row["canonical"], row["epoch"])
             self._values_of.setdefault(key, values)
             done.append(self._complete(dict(row, **values), arch))
@@ -400,9 +400,9 @@ class Run:
             row.update({o.metric: math.nan for o in self.objectives}, report_value=math.nan, duplicate_of=-1,
                        skipped=False, train_seconds=0.0, start_seconds=start, finish_seconds=finish,
                        _curve=np.empty(0), _curve_epochs=np.empty(0, dtype=np.int64),
-                       **{f"cost:{k}": v for k, v in costs.items()})
+                       _costs=costs)
         row.setdefault("worker", None)
-        costs = {k[5:]: row.pop(k) for k in [k for k in row if k.startswith("cost:")]}
+        costs = row.pop("_costs")
         curve, curve_epochs = row.pop("_curve"), row.pop("_curve_epochs")
         objectives = tuple(float(row[o.metric]) for o in self.objectives)
         trial = Trial(number=row["trial"], arch=arch, canonical=row["canonical"], epoch=row["epoch"],
