@@ -139,6 +139,7 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=RECIPE["lr"])
     parser.add_argument("--weight-decay", type=float, default=RECIPE["weight_decay"])
     parser.add_argument("--curve-renders", type=int, default=None, help="renderings scored before the last epoch")
+    parser.add_argument("--ema-decay", type=float, default=0.0, help="evaluate an EMA of the weights (0: off)")
     parser.add_argument("--recipe", type=str, default="{}", help="JSON overrides of DigitsRecipe, e.g. '{\"canvas\": 16}'")
     parser.add_argument("--out", type=str, default="bench/results/recipe_digits.csv")
     parser.add_argument("--summary", type=str, default=None, help="only summarize this CSV")
@@ -155,6 +156,8 @@ def main() -> None:
     data = make_cluttered_digits(seed=args.data_seed, **overrides)
     hyper = dict(epochs=args.epochs, C=args.C, N=args.N, batch_size=args.batch_size, lr=args.lr,
                  weight_decay=args.weight_decay)
+    if args.ema_decay:
+        hyper["ema_decay"] = args.ema_decay
     if args.curve_renders:
         hyper["curve_renders"] = args.curve_renders
     config = json.dumps({"data_seed": args.data_seed, "recipe": overrides, **hyper}, sort_keys=True)

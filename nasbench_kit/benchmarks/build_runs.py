@@ -57,6 +57,7 @@ class BuildRecipe:
         C, N: proxy network width and cells per stage.
         batch_size, lr, momentum, weight_decay, nesterov: SGD settings of ``train_cell``.
         curve_renders: renderings scored at epochs before the last (0: all; see ``train_cell``).
+        ema_decay: Polyak averaging of the weights for evaluation (0: off; see ``train_cell``).
         official_C, official_N, official_input_size, official_num_classes: the network
             whose size is reported in ``params`` / ``flops`` (NB201 CIFAR-10: 16, 5, 32, 10).
 
@@ -76,6 +77,7 @@ class BuildRecipe:
     weight_decay: float = RECIPE["weight_decay"]
     nesterov: bool = RECIPE["nesterov"]
     curve_renders: int = RECIPE["curve_renders"]
+    ema_decay: float = RECIPE["ema_decay"]
     official_C: int = 16
     official_N: int = 5
     official_input_size: int = 32
@@ -103,7 +105,7 @@ class BuildRecipe:
         """Keyword arguments of ``train_cell`` (one thread, fast pooling)."""
         return dict(epochs=self.epochs, C=self.C, N=self.N, batch_size=self.batch_size, lr=self.lr,
                     momentum=self.momentum, weight_decay=self.weight_decay, nesterov=self.nesterov,
-                    curve_renders=self.curve_renders or None, threads=1, fast_pool=True)
+                    curve_renders=self.curve_renders or None, ema_decay=self.ema_decay, threads=1, fast_pool=True)
 
     def identity(self, *, with_epochs: bool = True) -> dict[str, Any]:
         """Everything that makes two runs comparable: the fields plus the data rendering recipe."""

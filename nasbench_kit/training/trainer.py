@@ -45,6 +45,7 @@ RECIPE = {
     "weight_decay": 5e-4,
     "nesterov": True,
     "curve_renders": 0,  # 0: every epoch is scored on all renderings (see train_cell's curve_renders)
+    "ema_decay": 0.0,  # 0: evaluate the SGD iterate itself (see train_cell's ema_decay)
 }
 
 _EVAL_BATCH = 512  # evaluation batch: large enough to amortise per-op overhead, small enough for cache
@@ -170,6 +171,7 @@ def train_cell(
     fast_pool: bool = True,
     channels_last: bool = True,
     curve_renders: int | None = RECIPE["curve_renders"] or None,
+    ema_decay: float = RECIPE["ema_decay"],
     keep_state: bool = False,
 ) -> TrainResult:
     """Train the NB201 proxy network of ``cell`` and record its per-epoch learning curve.
@@ -196,7 +198,13 @@ def train_cell(
             epoch always uses every rendering. Evaluation costs about as much as training
             here, so this buys a harder, less noisy final measurement for the same time;
             the intermediate curve points are then noisier.
-        keep_state: return the final ``state_dict`` in the result.
+        ema_decay: if > 0, validation and test metrics are those of an exponential moving
+            average of the weights and BatchNorm buffers over the SGD steps
+            (``torch.optim.swa_utils.AveragedModel``; Polyak averaging), which damps the
+            step-to-step noise at the end of training; training metrics stay those of the
+            iterate.
+        keep_state: return the final ``state_dict`` in the result (of the averaged model
+            when ``ema_decay > 0``).
 
     Returns:
         A :class:`TrainResult`.
@@ -214,6 +222,8 @@ def train_cell(
         True
     """
     _check(cell, data, seed, epochs, C, N, batch_size, lr, momentum, weight_decay, threads)
+    if isinstance(ema_decay, bool) or not isinstance(ema_decay, (int, float)) or not 0.0 <= ema_decay < 1.0:
+        raise OutOfSpaceError(f"ema_decay must be a number in [0, 1), got {ema_decay!r}")
     eval_renders = data.recipe.renders_eval
     if curve_renders is not None and (isinstance(curve_renders, bool) or not isinstance(curve_renders, (int, np.integer))
                                       or not 1 <= curve_renders <= eval_renders):
@@ -226,7 +236,7 @@ def train_cell(
     hyper = dict(epochs=int(epochs), C=int(C), N=int(N), batch_size=int(batch_size), lr=float(lr),
                  momentum=float(momentum), weight_decay=float(weight_decay), nesterov=bool(nesterov),
                  threads=int(threads), fast_pool=bool(fast_pool), channels_last=bool(channels_last),
-                 curve_renders=None if curve_renders is None else int(curve_renders))
+                 curve_renders=None if curve_renders is None else int(curve_renders), ema_decay=float(ema_decay))
     with _torch_session(int(threads)) as torch:
         def tensors(x: np.ndarray, y: np.ndarray):
             # (n, 1, H, W) grayscale -> (n, 3, H, W): the official stem takes 3 channels
@@ -246,6 +256,12 @@ def train_cell(
         optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum,
                                     weight_decay=weight_decay, nesterov=nesterov)
         shuffle = torch.Generator().manual_seed(int(seed))
+        averaged = None
+        if ema_decay > 0:
+            from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+            averaged = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(float(ema_decay)), use_buffers=True)
+        judged = model if averaged is None else averaged
         n_train = len(renders[0][1])
         steps_per_epoch = math.ceil(n_train / batch_size)
         total_steps = epochs * steps_per_epoch
@@ -270,6 +286,8 @@ def train_cell(
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()
+                if averaged is not None:
+                    averaged.update_parameters(model)
                 step += 1
                 loss_sum += float(loss.detach()) * len(y)
                 correct += int((logits.detach().argmax(1) == y).sum())
@@ -287,12 +305,13 @@ def train_cell(
             n_test = len(test_y) if curve_renders is None or epoch == epochs - 1 else \
                 len(test_y) // eval_renders * curve_renders
             curves["valid_acc"][epoch], curves["valid_loss"][epoch] = _evaluate(
-                torch, model, valid_x[:n_valid], valid_y[:n_valid])
+                torch, judged, valid_x[:n_valid], valid_y[:n_valid])
             curves["test_acc"][epoch], curves["test_loss"][epoch] = _evaluate(
-                torch, model, test_x[:n_test], test_y[:n_test])
+                torch, judged, test_x[:n_test], test_y[:n_test])
             eval_seconds += time.perf_counter() - t_eval
 
-        state = {k: v.detach().clone() for k, v in model.state_dict().items()} if keep_state else None
+        final = model if averaged is None else averaged.module
+        state = {k: v.detach().clone() for k, v in final.state_dict().items()} if keep_state else None
         return TrainResult(
             arch=str(cell), seed=int(seed), **curves, eval_seconds=eval_seconds,
             params=count_params(model), hyper=hyper, state_dict=state,

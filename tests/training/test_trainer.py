@@ -119,3 +119,14 @@ def test_curve_renders_evaluates_early_epochs_on_fewer_renderings():
     correct = cheap.valid_acc[0] * n / 100
     assert correct == pytest.approx(round(correct), abs=1e-6)
     assert cheap.valid_acc[0] != full.valid_acc[0]
+
+
+def test_ema_evaluates_averaged_weights(data):
+    """Training metrics are the iterate's; valid/test come from the averaged weights."""
+    plain = train_cell(CONV_POOL, data, seed=4, epochs=2, **TINY)
+    ema = train_cell(CONV_POOL, data, seed=4, epochs=2, ema_decay=0.9, keep_state=True, **TINY)
+    assert np.array_equal(plain.train_acc, ema.train_acc)
+    assert not np.array_equal(plain.valid_acc, ema.valid_acc)
+    assert ema.hyper["ema_decay"] == 0.9
+    with pytest.raises(OutOfSpaceError, match="ema_decay"):
+        train_cell(CONV_POOL, data, ema_decay=1.0, **TINY)
