@@ -1,5 +1,6 @@
 """Plain data for plots and tables: incumbent traces on a common grid, confidence bands,
-final-regret tables with significance tests, rank tables, Pareto fronts.
+final-regret tables with significance tests, rank tables, Pareto fronts, the whole space
+as a background cloud and the number of cells that meet a set of constraints.
 
 Everything takes the tidy frame of :func:`nasbench_kit.compare.compare` (or a run's
 history) and returns DataFrames; drawing them is the widgets' job.
@@ -14,15 +15,18 @@ history) and returns DataFrames; drawing them is the widgets' job.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .errors import ArgumentError
+from .errors import ArgumentError, UnknownNameError
+from .objectives import Constraint, check_metrics
 from .pareto import non_dominated_mask
 
-__all__ = ["on_grid", "time_grid", "bands", "final_values", "final_table", "rank_table", "pareto_points"]
+__all__ = ["on_grid", "time_grid", "bands", "final_values", "final_table", "rank_table", "pareto_points",
+           "space_points", "feasible_count"]
 
 
 def _need(frame: pd.DataFrame, *columns: str) -> None:
@@ -150,3 +154,93 @@ def pareto_points(history: pd.DataFrame, x: str, y: str, *, maximize: tuple[bool
         mask[np.flatnonzero(ok)] = non_dominated_mask(values[ok], maximize=list(maximize))
     points["on_front"] = mask
     return points.reset_index(drop=True)
+
+
+def _enumerable_space(benchmark: Any) -> Any:
+    space = getattr(benchmark, "space", None)
+    if space is None or not getattr(space, "is_finite", False) or not hasattr(benchmark, "metric_array"):
+        raise ArgumentError(
+            f"benchmark {getattr(benchmark, 'name', '?')!r} has no enumerable space (a tabular benchmark of a "
+            f"finite space such as NB201 is needed)"
+        )
+    return space
+
+
+def space_points(benchmark: Any, x: str, y: str, *, dataset: str | None = None, schedule: int | None = None,
+                 epoch: int | None = None) -> pd.DataFrame:
+    """Every cell of a tabular benchmark's space with two metrics: the background cloud of
+    a search plot.
+
+    Args:
+        benchmark: a tabular benchmark whose space can be enumerated (NB201).
+        x, y: metric names, e.g. ``"latency_ms_cpu1t"`` and ``"valid_acc"``.
+        dataset, schedule, epoch: where the metrics are read (defaults: the benchmark's
+            only dataset, its longest schedule, the last epoch); values are seed means.
+
+    Returns:
+        One row per cell in enumeration order: ``arch_index``, ``arch`` (official
+        string), ``x``, ``y`` (named after the metrics; NaN where the table has no run).
+
+    Raises:
+        ArgumentError: the space cannot be enumerated. UnknownNameError: an unknown metric.
+
+    Example:
+        >>> from nasbench_kit.benchmarks import load_benchmark              # doctest: +SKIP
+        >>> space_points(load_benchmark(), "latency_ms_cpu1t", "valid_acc").shape  # doctest: +SKIP
+        (15625, 4)
+    """
+    space = _enumerable_space(benchmark)
+    for metric in (x, y):
+        if metric not in benchmark.metrics:
+            raise UnknownNameError(f"metric {metric!r} is not available; metrics: {list(benchmark.metrics)}")
+    read = {"dataset": dataset, "schedule": schedule, "epoch": epoch, "over": "space"}
+    frame = pd.DataFrame({"arch_index": np.arange(len(space), dtype=np.int64), "arch": _arch_strings(space)})
+    frame[x] = benchmark.metric_array(x, **read)
+    if y != x:
+        frame[y] = benchmark.metric_array(y, **read)
+    return frame
+
+
+_ARCH_STRINGS: dict[Any, list[str]] = {}
+
+
+def _arch_strings(space: Any) -> list[str]:
+    """Official strings of every cell (cached per space: ~50 ms for NB201's 15,625 cells)."""
+    key = (type(space).__name__, getattr(space, "name", None), len(space))
+    if key not in _ARCH_STRINGS:
+        _ARCH_STRINGS[key] = [str(cell) for cell in space]
+    return _ARCH_STRINGS[key]
+
+
+def feasible_count(benchmark: Any, constraints: Sequence[Constraint], *, dataset: str | None = None,
+                   schedule: int | None = None) -> int:
+    """How many cells of the space satisfy every constraint (cells without a run count as
+    infeasible). Vectorized: well under a millisecond per constraint on NB201, fast enough
+    to call on every move of a slider.
+
+    Args:
+        benchmark: a tabular benchmark whose space can be enumerated (NB201).
+        constraints: bounds on free metrics (no constraints: every cell with a run).
+        dataset, schedule: where the metrics are read (defaults as in :func:`space_points`).
+
+    Raises:
+        ArgumentError: a constraint that is not a Constraint, or a space that cannot be
+            enumerated. UnknownNameError: a constraint on an unknown metric.
+
+    Example:
+        >>> from nasbench_kit.benchmarks import load_benchmark                 # doctest: +SKIP
+        >>> feasible_count(load_benchmark(), [Constraint("params", at_most=0.0)])  # doctest: +SKIP
+        0
+    """
+    _enumerable_space(benchmark)
+    constraints = tuple(constraints)
+    if not all(isinstance(c, Constraint) for c in constraints):
+        raise ArgumentError(f"constraints must be Constraint objects, got {list(constraints)!r}")
+    check_metrics(constraints, benchmark.metrics)
+    if not constraints:
+        return int(benchmark.space_coverage()[0])
+    read = {"dataset": dataset, "schedule": schedule, "over": "space"}
+    ok = constraints[0].satisfied_many(benchmark.metric_array(constraints[0].metric, **read))
+    for c in constraints[1:]:
+        ok &= c.satisfied_many(benchmark.metric_array(c.metric, **read))  # NaN (no run) is never satisfied
+    return int(ok.sum())

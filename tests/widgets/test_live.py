@@ -1,0 +1,99 @@
+"""LiveParetoPlot: drawn from run events, throttled, complete at the end."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nasbench_kit.analysis import pareto_points
+from nasbench_kit.budget import Budget
+from nasbench_kit.errors import ArgumentError
+from nasbench_kit.objectives import Constraint
+from nasbench_kit.run import Run
+from nasbench_kit.strategies import make_strategy
+from widgets.live import CLOUD, FOUND_FRONT, TRIALS, TRUE_FRONT, LiveParetoPlot
+
+LATENCY = "latency_ms_cpu1t"
+
+
+def make_run(bench, *, queries=60, seed=0, constraints=()):
+    return Run(make_strategy("random", bench.space), bench, budget=Budget(queries=queries), seed=seed,
+               constraints=constraints)
+
+
+class FrozenClock:
+    """A clock that only moves when the test says so."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_trials_and_found_front_match_the_history(synth_bench):
+    run = make_run(synth_bench)
+    plot = LiveParetoPlot(run, x=LATENCY, y="valid_acc")
+    run.run()
+    history = run.history
+    evaluated = plot.fig.data[TRIALS]
+    assert len(evaluated.x) == len(history) == 60
+    assert list(evaluated.marker.color) == history["trial"].tolist()  # coloured by trial order
+    assert np.allclose(evaluated.x, history[LATENCY]) and np.allclose(evaluated.y, history["valid_acc"])
+    front = pareto_points(history, LATENCY, "valid_acc").query("on_front")
+    drawn = sorted(zip(plot.fig.data[FOUND_FRONT].x, plot.fig.data[FOUND_FRONT].y))
+    assert drawn == sorted(zip(front[LATENCY], front["valid_acc"]))
+
+
+def test_background_is_the_whole_space_and_the_true_front(synth_bench):
+    run = make_run(synth_bench, queries=1)
+    fig = LiveParetoPlot(run).fig
+    assert fig.data[CLOUD].type == "scattergl" and len(fig.data[CLOUD].x) == 15_625
+    assert len(fig.data[TRUE_FRONT].x) >= 1
+    # nothing in the space dominates a true-front point
+    lat, acc = np.asarray(fig.data[CLOUD].x), np.asarray(fig.data[CLOUD].y)
+    for x, y in zip(fig.data[TRUE_FRONT].x, fig.data[TRUE_FRONT].y):
+        assert not ((lat <= x) & (acc >= y) & ((lat < x) | (acc > y))).any()
+
+
+def test_throttle_redraws_far_less_than_once_per_trial_but_draws_everything(synth_bench):
+    run = make_run(synth_bench, queries=500)
+    plot = LiveParetoPlot(run)
+    run.run()
+    assert len(plot.fig.data[TRIALS].x) == plot.n_points == 500
+    assert plot.redraws < 100
+
+
+def test_frozen_clock_first_trial_then_the_forced_final_redraw(synth_bench):
+    clock = FrozenClock()
+    run = make_run(synth_bench, queries=500)
+    plot = LiveParetoPlot(run, clock=clock)
+    run.run(max_steps=250)
+    assert plot.redraws == 1 and plot.n_points == 1  # only the first trial was due
+    assert plot.flush() is False  # queued rows, but not due yet
+    clock.now = 0.1
+    assert plot.flush() is True and plot.n_points == 250
+    run.run()
+    assert plot.redraws == 3 and len(plot.fig.data[TRIALS].x) == 500  # RunFinished forced the last one
+
+
+def test_infeasible_region_is_shaded(synth_bench):
+    constraints = [Constraint(LATENCY, at_most=2.0), Constraint("params", at_most=1e5)]
+    run = make_run(synth_bench, queries=5, constraints=constraints)
+    shapes = LiveParetoPlot(run).fig.layout.shapes
+    assert len(shapes) == 1 and shapes[0].x0 == 2.0 and shapes[0].x1 > 2.0  # the params bound is not on x
+
+
+def test_detach_stops_following_and_a_finished_run_is_drawn_at_once(synth_bench):
+    run = make_run(synth_bench, queries=40)
+    plot = LiveParetoPlot(run)
+    run.run(max_steps=10)
+    plot.detach()
+    run.run()
+    assert plot.n_points == 10
+    assert LiveParetoPlot(run).n_points == 40  # attached after the run: its history is drawn
+
+
+def test_unknown_axis_metric_is_refused(synth_bench):
+    with pytest.raises(ArgumentError, match="train_loss"):
+        LiveParetoPlot(make_run(synth_bench, queries=1), x="train_loss")

@@ -1,0 +1,231 @@
+"""``LiveParetoPlot``: a run's evaluated architectures drawn over the whole space, live.
+
+The figure is a plotly ``FigureWidget`` (needs ``anywidget``) with, bottom to top:
+
+* every cell of the space as a grey cloud (``scattergl``: 15,625 points stay fluid);
+* the true Pareto front of the benchmark (within the run's constraints) as a step line;
+* the evaluated trials, coloured by trial order;
+* the front of the evaluated feasible trials so far, highlighted;
+* the region the run's constraints on ``x`` forbid, shaded.
+
+The run publishes ``TrialFinished`` in its own thread; the callback only queues the row's
+numbers. :meth:`LiveParetoPlot.flush` redraws from the queue inside ``fig.batch_update()``
+at most once per ``min_interval_seconds`` (about 10 redraws a second), and the run's
+``RunFinished`` forces a last redraw so the final state is always complete.
+
+>>> plot = LiveParetoPlot(run, x="latency_ms_cpu1t", y="valid_acc")   # doctest: +SKIP
+>>> plot.fig                                                          # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+
+from nasbench_kit.analysis import space_points
+from nasbench_kit.benchmarks.record import CURVE_METRICS
+from nasbench_kit.errors import ArgumentError
+from nasbench_kit.objectives import Objective
+from nasbench_kit.pareto import non_dominated_mask
+from nasbench_kit.run import RunFinished, TrialFinished
+
+__all__ = ["LiveParetoPlot", "Throttle"]
+
+#: Trace positions in ``fig.data``.
+CLOUD, TRUE_FRONT, TRIALS, FOUND_FRONT = range(4)
+
+
+class Throttle:
+    """Says when at most one action per ``min_interval_seconds`` is due (thread-safe).
+
+    Example:
+        >>> ticks = iter([0.0, 0.0, 0.05, 0.12])  # seconds the clock reads, call by call
+        >>> throttle = Throttle(0.1, clock=lambda: next(ticks))
+        >>> throttle.due()
+        True
+        >>> throttle.mark()
+        >>> throttle.due(), throttle.due()
+        (False, True)
+    """
+
+    def __init__(self, min_interval_seconds: float = 0.1, *, clock: Callable[[], float] = time.monotonic) -> None:
+        if not (isinstance(min_interval_seconds, (int, float)) and min_interval_seconds >= 0):
+            raise ArgumentError(f"min_interval_seconds must be a number >= 0, got {min_interval_seconds!r}")
+        self.min_interval_seconds = float(min_interval_seconds)
+        self._clock = clock
+        self._last = -math.inf
+
+    def due(self) -> bool:
+        """True if the last :meth:`mark` was at least ``min_interval_seconds`` ago."""
+        return self._clock() - self._last >= self.min_interval_seconds
+
+    def mark(self) -> None:
+        """Record that the action happened now."""
+        self._last = self._clock()
+
+
+def _readable_metrics(run: Any) -> set[str]:
+    """Metrics a history row holds: objectives, free costs and the report metric."""
+    free = {m for m in run.benchmark.metrics if m not in CURVE_METRICS}
+    return free | {o.metric for o in run.objectives} | {run.report_metric}
+
+
+class LiveParetoPlot:
+    """A live scatter of a run's trials over the whole space (see the module docstring).
+
+    Args:
+        run: the :class:`~nasbench_kit.run.Run` to follow (a tabular benchmark of an
+            enumerable space, e.g. NB201).
+        x, y: metrics on the axes (``x`` a cost, ``y`` the search metric by default).
+        maximize: whether ``x`` and ``y`` are maximized, for both fronts (default: minimize
+            the cost, maximize accuracy).
+        min_interval_seconds: the throttle: at most one redraw per this many seconds.
+        clock: monotonic seconds (injectable for tests).
+
+    Raises:
+        ArgumentError: ``x`` or ``y`` is not a metric the run records for each trial.
+
+    Attributes:
+        fig: the ``go.FigureWidget``; ``redraws``: how many times it was redrawn.
+    """
+
+    def __init__(self, run: Any, x: str = "latency_ms_cpu1t", y: str = "valid_acc", *,
+                 maximize: tuple[bool, bool] = (False, True), min_interval_seconds: float = 0.1,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        readable = _readable_metrics(run)
+        for axis, metric in (("x", x), ("y", y)):
+            if metric not in readable:
+                raise ArgumentError(f"{axis}={metric!r} is not recorded for each trial; use one of {sorted(readable)}")
+        self.run, self.x, self.y, self.maximize = run, x, y, tuple(bool(m) for m in maximize)
+        self.redraws = 0
+        self._throttle = Throttle(min_interval_seconds, clock=clock)
+        self._queue: deque[tuple[int, float, float, bool]] = deque()
+        self._lock = threading.Lock()  # one redraw at a time (run thread vs. kernel thread)
+        self._trials: list[int] = []
+        self._xs: list[float] = []
+        self._ys: list[float] = []
+        self._feasible: list[bool] = []
+        self.fig = self._build_figure()
+        for row in run.history.to_dict("records"):  # a run that already has trials
+            self._enqueue(row)
+        self.flush(force=True)
+        self._unsubscribe = [run.on(TrialFinished, self._on_trial), run.on(RunFinished, self._on_finished)]
+
+    # --- figure ---------------------------------------------------------------------------
+    def _build_figure(self) -> go.FigureWidget:
+        run, x, y = self.run, self.x, self.y
+        read = {"dataset": run.dataset, "schedule": run.schedule}
+        cloud = space_points(run.benchmark, x, y, epoch=run.search_epoch, **read)
+        objectives = [Objective(x, maximize=self.maximize[0]), Objective(y, maximize=self.maximize[1])]
+        front = run.benchmark.true_front(objectives, epoch=run.search_epoch, constraints=run.constraints, **read)
+        front = front.sort_values(x, kind="stable")
+        fig = go.FigureWidget()
+        fig.add_trace(go.Scattergl(
+            x=cloud[x].to_numpy(), y=cloud[y].to_numpy(), mode="markers", name="space",
+            marker={"color": "rgba(150,150,150,0.25)", "size": 3}, customdata=cloud["arch_index"].to_numpy(),
+            hovertemplate="cell %{customdata}<br>" + x + "=%{x}<br>" + y + "=%{y}<extra></extra>"))
+        fig.add_trace(go.Scatter(
+            x=front[x].to_numpy(), y=front[y].to_numpy(), mode="lines", name="true front",
+            line={"color": "#000000", "width": 1.5, "shape": "hv"}, hoverinfo="skip"))
+        fig.add_trace(go.Scattergl(
+            x=[], y=[], mode="markers", name="evaluated",
+            marker={"color": [], "colorscale": "Viridis", "size": 7, "colorbar": {"title": "trial", "x": 1.02},
+                    "line": {"width": 0}},
+            hovertemplate="trial %{marker.color}<br>" + x + "=%{x}<br>" + y + "=%{y}<extra></extra>"))
+        fig.add_trace(go.Scatter(
+            x=[], y=[], mode="lines+markers", name="front found",
+            line={"color": "#D55E00", "width": 2, "shape": "hv"},
+            marker={"symbol": "circle-open", "size": 12, "color": "#D55E00", "line": {"width": 2}}))
+        self._shade_infeasible(fig, cloud[x].to_numpy())
+        fig.update_layout(template="plotly_white", xaxis_title=x, yaxis_title=y,
+                          title=f"{run.strategy.name} on {getattr(run.benchmark, 'name', '?')}",
+                          legend={"orientation": "h", "y": -0.15}, margin={"t": 50, "r": 20})
+        return fig
+
+    def _shade_infeasible(self, fig: go.FigureWidget, xs: np.ndarray) -> None:
+        finite = xs[np.isfinite(xs)]
+        if not finite.size:
+            return
+        low, high = float(finite.min()), float(finite.max())
+        pad = 0.02 * (high - low or 1.0)
+        style = {"fillcolor": "rgba(213,94,0,0.12)", "line_width": 0, "layer": "below"}
+        for c in self.run.constraints:
+            if c.metric != self.x:
+                continue
+            if c.at_most is not None and c.at_most < high:
+                fig.add_vrect(x0=c.at_most, x1=high + pad, annotation_text="infeasible", **style)
+            if c.at_least is not None and c.at_least > low:
+                fig.add_vrect(x0=low - pad, x1=c.at_least, annotation_text="infeasible", **style)
+
+    # --- events (run thread) ------------------------------------------------------------
+    def _enqueue(self, row: Any) -> None:
+        self._queue.append((int(row["trial"]), float(row.get(self.x, math.nan)), float(row.get(self.y, math.nan)),
+                            bool(row["feasible"])))
+
+    def _on_trial(self, event: TrialFinished) -> None:
+        self._enqueue(event.row)
+        if self._throttle.due():
+            self.flush()
+
+    def _on_finished(self, event: RunFinished) -> None:
+        self.flush(force=True)
+
+    # --- drawing --------------------------------------------------------------------------
+    def flush(self, *, force: bool = False) -> bool:
+        """Redraw if rows are queued and the last redraw was ``min_interval_seconds`` ago
+        (or ``force``); returns whether it redrew."""
+        if not self._queue or not (force or self._throttle.due()):
+            return False
+        with self._lock:
+            if not self._queue:
+                return False
+            while self._queue:
+                trial, xv, yv, ok = self._queue.popleft()
+                self._trials.append(trial)
+                self._xs.append(xv)
+                self._ys.append(yv)
+                self._feasible.append(ok)
+            self._redraw()
+            self._throttle.mark()
+            self.redraws += 1
+        return True
+
+    def _found_front(self) -> tuple[np.ndarray, np.ndarray]:
+        points = np.column_stack([self._xs, self._ys]).astype(np.float64)
+        ok = np.asarray(self._feasible) & np.isfinite(points).all(axis=1)
+        points = points[ok]
+        if not len(points):
+            return np.empty(0), np.empty(0)
+        front = points[non_dominated_mask(points, maximize=list(self.maximize))]
+        front = front[np.argsort(front[:, 0], kind="stable")]
+        return front[:, 0], front[:, 1]
+
+    def _redraw(self) -> None:
+        front_x, front_y = self._found_front()
+        trials = np.asarray(self._trials)
+        with self.fig.batch_update():
+            evaluated = self.fig.data[TRIALS]
+            evaluated.x, evaluated.y = np.asarray(self._xs), np.asarray(self._ys)
+            evaluated.marker.color = trials
+            evaluated.marker.cmin, evaluated.marker.cmax = 0, max(int(trials.max()), 1)
+            found = self.fig.data[FOUND_FRONT]
+            found.x, found.y = front_x, front_y
+
+    @property
+    def n_points(self) -> int:
+        """Trials drawn so far (queued ones not included)."""
+        return len(self._trials)
+
+    def detach(self) -> None:
+        """Stop following the run; trials already queued are drawn, later ones are not."""
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe = []
+        self.flush(force=True)
