@@ -4,7 +4,8 @@ The representative of a canonical class is its first cell in the kit's enumerati
 (``TabularBenchmark`` answers every other cell of the class through it). Classes are
 trained in a seeded random order, so an unfinished build, or one with ``limit``, holds a
 uniform random sample of the classes; the extra seeds go to the first ``extra_cells``
-classes of that order (a seeded random subset).
+classes of that order (a seeded random subset), and those are trained first, so that an
+unfinished build already measures seed noise.
 
 >>> plan = BuildPlan(seeds=(0,), extra_seeds=(1, 2), extra_cells=2, limit=3)
 >>> units = plan_units(plan)
@@ -112,13 +113,18 @@ class BuildPlan:
 
 
 def plan_units(plan: BuildPlan) -> list[Unit]:
-    """Every run of ``plan``: all classes with ``seeds`` first, then the extra seeds."""
+    """Every run of ``plan``, in training order.
+
+    The first ``extra_cells`` classes come first, each with all its seeds, so an unfinished
+    build already measures seed noise on a random subset; then the other classes with
+    ``seeds``.
+    """
     order = class_order(plan.order_seed)[: plan.n_classes]
     units: dict[tuple[int, int], Unit] = {}
-    for seed in plan.seeds:
-        for index, canonical in order:
+    for index, canonical in order[: plan.extra_cells]:
+        for seed in plan.seeds + plan.extra_seeds:
             units.setdefault((index, seed), Unit(index, canonical, seed))
-    for seed in plan.extra_seeds:
-        for index, canonical in order[: plan.extra_cells]:
+    for index, canonical in order[plan.extra_cells :]:
+        for seed in plan.seeds:
             units.setdefault((index, seed), Unit(index, canonical, seed))
     return list(units.values())

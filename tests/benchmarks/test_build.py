@@ -53,9 +53,9 @@ def test_plan_units_seeds_extras_and_limit():
     plan = BuildPlan(seeds=(0,), extra_seeds=(1, 2), extra_cells=3, limit=7, order_seed=5)
     units = plan_units(plan)
     order = class_order(5)
-    assert [(u.arch_index, u.seed) for u in units[:7]] == [(i, 0) for i, _ in order[:7]]
-    extra = {(u.arch_index, u.seed) for u in units[7:]}
-    assert extra == {(i, s) for i, _ in order[:3] for s in (1, 2)}
+    # the seed-noise subset first, every seed of a class together; then the rest with seed 0
+    assert [(u.arch_index, u.seed) for u in units[:9]] == [(i, s) for i, _ in order[:3] for s in (0, 1, 2)]
+    assert [(u.arch_index, u.seed) for u in units[9:]] == [(i, 0) for i, _ in order[3:7]]
     assert len(units) == len({(u.canonical, u.seed) for u in units}) == 13
     assert len(plan_units(BuildPlan())) == 6466
 

