@@ -36,7 +36,7 @@ __all__ = ["RECIPE", "TrainResult", "train_cell", "cosine_lr"]
 
 #: Default proxy recipe (measured: bench/RESULTS.md, "Digits recipe").
 RECIPE = {
-    "epochs": 4,
+    "epochs": 3,
     "C": 8,
     "N": 2,
     "batch_size": 64,
