@@ -42,6 +42,24 @@ def _seed_agreement(frame: pd.DataFrame, metric: str) -> dict[str, Any]:
     return out
 
 
+#: The recipe's acceptance bar (the trained-benchmark issue): over at least this many
+#: random non-degenerate classes, Spearman of final validation accuracy between two
+#: training seeds at least ``ACCEPT_SPEARMAN``, and test-accuracy IQR at least ``ACCEPT_IQR``.
+ACCEPT_CLASSES, ACCEPT_SPEARMAN, ACCEPT_IQR = 300, 0.8, 3.0
+
+
+def _acceptance(s: dict[str, Any]) -> dict[str, Any]:
+    """Whether the table meets the acceptance bar, judged on the first pair of seeds."""
+    pairs = list(s["seed_agreement_valid"].values())
+    first = pairs[0] if pairs else {"classes": 0, "spearman": float("nan")}
+    checks = {
+        "classes_with_two_seeds": (first["classes"], first["classes"] >= ACCEPT_CLASSES),
+        "seed_spearman_valid": (first["spearman"], bool(first["spearman"] >= ACCEPT_SPEARMAN)),
+        "test_acc_iqr": (s["test_acc_iqr_nondegenerate"], s["test_acc_iqr_nondegenerate"] >= ACCEPT_IQR),
+    }
+    return {"checks": checks, "passed": all(ok for _, ok in checks.values())}
+
+
 def datasheet_stats(bench: Any, *, lut: Any = None) -> dict[str, Any]:
     """Statistics of a built NB201 table (plain data; see :func:`datasheet_markdown`).
 
@@ -80,6 +98,7 @@ def datasheet_stats(bench: Any, *, lut: Any = None) -> dict[str, Any]:
     multi = multi[multi["canonical"].str.contains("0", regex=False)]
     out["seed_agreement_valid"] = _seed_agreement(multi, "final_valid_acc")
     out["seed_agreement_test"] = _seed_agreement(multi, "final_test_acc")
+    out["acceptance"] = _acceptance(out)
     seconds = main["final_train_seconds"].to_numpy(np.float64)
     out["train_seconds"] = _quantiles(seconds)
     out["train_cpu_hours_all_runs"] = float(frame["final_train_seconds"].sum() / 3600)
@@ -161,6 +180,13 @@ def datasheet_markdown(bench: Any, *, lut: Any = None, command: str | None = Non
               f"accuracy in the table: {s['best_by_test']['test_acc']:.2f} (`{s['best_by_test']['arch']}`).", "",
               "| landmark | valid | test |", "|---|---|---|"]
     lines += [f"| {k} | {v['valid_acc']:.2f} | {v['test_acc']:.2f} |" for k, v in s["landmarks"].items()]
+    acc = s["acceptance"]["checks"]
+    lines += ["", "## Acceptance", "",
+              f"Bar: over at least {ACCEPT_CLASSES} random non-degenerate classes, Spearman of final validation "
+              f"accuracy between two training seeds >= {ACCEPT_SPEARMAN}, and test-accuracy IQR >= {ACCEPT_IQR} points.",
+              f"Measured: {acc['classes_with_two_seeds'][0]} classes with two seeds, Spearman "
+              f"{acc['seed_spearman_valid'][0]:.3f}, IQR {acc['test_acc_iqr'][0]:.2f} points: "
+              f"**{'passed' if s['acceptance']['passed'] else 'NOT passed'}**."]
     lines += ["", "## Seed noise (non-degenerate classes trained with several seeds)", "",
               "| seeds | classes | Spearman (valid) | median abs. diff (valid) | Spearman (test) |", "|---|---|---|---|---|"]
     for key, v in s["seed_agreement_valid"].items():

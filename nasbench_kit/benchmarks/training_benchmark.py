@@ -4,34 +4,53 @@ by really training, on demand, with a cache.
 A query of an architecture that was not trained yet trains it (``train_cell`` on the
 cluttered digits, the recipe of the builder: ``build_runs.BuildRecipe``), so a search can
 run with real training instead of a table; queries of a run already trained, or of any
-cell isomorphic to it, are answered from the cache. The cache lives in memory and,
-with ``cache_path``, on disk as a table in the kit's format (the table written by
-``python -m nasbench_kit build`` with the same recipe is a valid cache, too).
+architecture of the same class (``space.canonical``: isomorphic NB201 or NB101 cells,
+macro architectures differing in inactive slots only), are answered from the cache. The
+cache lives in memory and, with ``cache_path``, on disk as a table in the kit's format
+(the table written by ``python -m nasbench_kit build`` with the same recipe is a valid
+cache, too).
 
-Only the NB201 space is supported for now: its trainer and data exist in
-:mod:`nasbench_kit.training`.
+Every space of the kit is supported: NB201 (``"nb201"``), NB101 (``"nb101"``) and the
+macro space (``"macro"``, or any ``MacroSpace``). NB201 trains the recipe's ``C`` / ``N``
+proxy and reports the official CIFAR-size ``params`` / ``flops``; NB101 and macro train
+the proxy of the recipe's ``model_size`` (:func:`nasbench_kit.training.proxies.build_proxy`)
+and report that proxy's ``params`` / ``flops`` (their rows have ``arch_index`` -1).
 
 Training is slow (seconds per run), so ``metric_array`` reports only what was trained
-(NaN elsewhere) and ``true_front`` is refused: both need every architecture, which a
-built table (``load_benchmark``) provides.
+(NaN elsewhere; ``over="space"`` only for NB201, whose 15,625 cells can be listed) and
+``true_front`` is refused: both need every architecture, which a built table
+(``load_benchmark``) provides.
 
 >>> from nasbench_kit.spaces import Cell201
 >>> bench = TrainingBenchmark(recipe=BuildRecipe(epochs=1, C=4, N=1))   # doctest: +SKIP
 >>> bench.query(Cell201(("nor_conv_3x3",) * 6)).final.valid_acc        # doctest: +SKIP
+>>> nb101 = TrainingBenchmark("nb101", recipe=BuildRecipe(space="nb101", epochs=1))  # doctest: +SKIP
+>>> nb101.query("0110000100010000|input,conv3x3-bn-relu,maxpool3x3,output")  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..errors import ArgumentError, QueryError, UnknownNameError
-from .build_runs import BuildRecipe, check_same_recipe, recipe_of_meta, rows_to_table, run_key, table_to_rows, train_run
+from ..errors import ArgumentError, BenchmarkFormatError, OutOfSpaceError, QueryError, UnknownNameError
+from .build_runs import (
+    RECIPE_SPACES,
+    BuildRecipe,
+    check_same_recipe,
+    default_space,
+    recipe_of_meta,
+    rows_to_table,
+    run_key,
+    table_to_rows,
+    train_run,
+)
 from .record import CURVE_METRICS, Curve, Record
 from .schema import LATENCY_PREFIX, device_columns, read_table, write_table
 from .search_view import SearchView
@@ -40,15 +59,35 @@ __all__ = ["TrainingBenchmark"]
 
 _STATIC = ("params", "flops")
 _OVER = ("space", "table")
+_SPACE_CONFIG = "space_config"  # table metadata key: repr of the macro space (its layout is the proxy's)
+
+
+def _space_object(space: Any) -> Any:
+    """The space object of a name or space; UnknownNameError for anything else."""
+    from ..spaces import MacroSpace, NB101Space, NB201Space
+
+    if isinstance(space, (NB201Space, NB101Space, MacroSpace)):
+        return space
+    if isinstance(space, str) and space in RECIPE_SPACES:
+        return default_space(space)
+    raise UnknownNameError(
+        f"TrainingBenchmark space {space!r} is unknown; use one of {list(RECIPE_SPACES)} "
+        f"or an NB201Space, NB101Space or MacroSpace"
+    )
 
 
 class TrainingBenchmark:
     """A benchmark that trains architectures when they are first queried.
 
     Args:
-        space: the search space; only ``"nb201"`` (or an ``NB201Space``) for now.
-        recipe: how to train (default: the builder's recipe, i.e. ``train_cell``'s
-            ``RECIPE``); its ``epochs`` is the default schedule.
+        space: the search space: ``"nb201"``, ``"nb101"``, ``"macro"`` or a space object
+            (``NB201Space``, ``NB101Space``, ``MacroSpace``; a macro space's layout, e.g. its
+            widths, is the proxy's). Default: the recipe's space, else NB201.
+        recipe: how to train (default: ``BuildRecipe(space=...)``, i.e. ``train_cell``'s
+            ``RECIPE`` and, for NB101 / macro, ``PROXY_SIZES``); its ``epochs`` is the
+            default schedule and its ``space`` must be this benchmark's. For NB101 / macro
+            the missing ``model_size`` keys are filled in (:attr:`recipe` holds them all),
+            so the cache records the full proxy size.
         seeds: the seeds ``seed=None`` averages over (each is trained when needed).
         cache_path: a ``.parquet`` table to read cached runs from (if it exists) and to
             write this cache's runs to (atomically) after every training. It must hold
@@ -59,9 +98,10 @@ class TrainingBenchmark:
             rendered at the first training).
 
     Raises:
-        UnknownNameError: a space other than NB201.
-        BenchmarkFormatError: ``cache_path`` is not a table of this recipe.
-        ArgumentError: invalid ``seeds``.
+        UnknownNameError: an unknown space (the message lists the allowed ones).
+        BenchmarkFormatError: ``cache_path`` is not a table of this recipe (or, macro, of
+            another ``MacroSpace`` layout).
+        ArgumentError: invalid ``seeds``, or a recipe of another space.
 
     Example:
         >>> bench = TrainingBenchmark(recipe=BuildRecipe(epochs=2, C=4, N=1), cache_path="runs.parquet")  # doctest: +SKIP
@@ -71,7 +111,7 @@ class TrainingBenchmark:
 
     def __init__(
         self,
-        space: Any = "nb201",
+        space: Any = None,
         *,
         recipe: BuildRecipe | None = None,
         seeds: Sequence[int] = (0,),
@@ -79,15 +119,25 @@ class TrainingBenchmark:
         tables: Sequence[str | os.PathLike[str]] = (),
         data: Any | None = None,
     ) -> None:
-        from ..spaces.nb201 import NB201Space
-
-        if not (space == "nb201" or isinstance(space, NB201Space)):
-            raise UnknownNameError(
-                f"TrainingBenchmark trains NB201 cells only for now (space 'nb201'), got {space!r}; "
-                f"other spaces need a trainer in nasbench_kit.training"
+        if space is None:
+            space = recipe.space if isinstance(recipe, BuildRecipe) else "nb201"
+        self.space = _space_object(space)
+        recipe = recipe if recipe is not None else BuildRecipe(space=self.space.name)
+        if not isinstance(recipe, BuildRecipe):
+            raise ArgumentError(f"recipe must be a BuildRecipe, got {recipe!r}")
+        if recipe.space != self.space.name:
+            raise ArgumentError(
+                f"the recipe trains {recipe.space!r} architectures but the benchmark's space is {self.space.name!r}; "
+                f"pass BuildRecipe(space={self.space.name!r}, ...)"
             )
-        self.space = space if isinstance(space, NB201Space) else NB201Space()
-        self.recipe = recipe if recipe is not None else BuildRecipe()
+        if recipe.space != "nb201":  # record the full proxy size, defaults included
+            from ..training.proxies import resolve_model_size
+
+            size = resolve_model_size(recipe.space, recipe.proxy_model_size(),
+                                      macro_space=self.space if recipe.space == "macro" else None)
+            size.pop("space", None)
+            recipe = replace(recipe, model_size=size)
+        self.recipe = recipe
         seeds = tuple(seeds)
         if not seeds or not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 0 for s in seeds):
             raise ArgumentError(f"seeds must be a non-empty sequence of ints >= 0, got {seeds!r}")
@@ -113,6 +163,12 @@ class TrainingBenchmark:
         table, meta = read_table(path)
         stored = recipe_of_meta(meta, source=str(path))
         check_same_recipe(stored, self.recipe, where=str(path), with_epochs=False)
+        if self.recipe.space == "macro":
+            from ..spaces.macro import MacroSpace
+
+            config = meta.extra.get(_SPACE_CONFIG, repr(MacroSpace()))
+            if config != repr(self.space):
+                raise BenchmarkFormatError(f"{path} holds runs of the macro space {config}, not of {self.space!r}")
         devices = set(self._latency_devices) | set(device_columns(table.column_names, LATENCY_PREFIX))
         self._latency_devices = tuple(sorted(devices))
         for row in table_to_rows(table):
@@ -129,11 +185,13 @@ class TrainingBenchmark:
             BenchmarkFormatError: no run to write.
         """
         runs = [r for k, r in self._runs.items() if k in self._own] if own_only else list(self._runs.values())
-        rows = sorted(runs, key=lambda r: (r["schedule_epochs"], r["arch_index"], r["seed"]))
+        # arch_index is -1 for every NB101 / macro run: canonical orders those
+        rows = sorted(runs, key=lambda r: (r["schedule_epochs"], r["arch_index"], r["canonical"], r["seed"]))
         extra = {f"{LATENCY_PREFIX}{d}": np.array([r.get(f"{LATENCY_PREFIX}{d}", np.nan) for r in rows], dtype=float)
                  for d in self._latency_devices}
         meta = self.recipe.table_meta(source="TrainingBenchmark cache",
-                                      description="runs trained on demand by nasbench_kit TrainingBenchmark")
+                                      description="runs trained on demand by nasbench_kit TrainingBenchmark",
+                                      extra={_SPACE_CONFIG: repr(self.space)} if self.recipe.space == "macro" else None)
         return rows_to_table(rows, meta, extra=extra)
 
     def save(self, path: str | os.PathLike[str], *, own_only: bool = False) -> Path:
@@ -151,7 +209,7 @@ class TrainingBenchmark:
             self._data = make_cluttered_digits(seed=self.recipe.data_seed)
         recipe = self.recipe.with_epochs(schedule)
         for seed in missing:
-            row = train_run(cell, seed=seed, recipe=recipe, data=self._data)
+            row = train_run(cell, seed=seed, recipe=recipe, data=self._data, space=self.space)
             key = run_key(canonical, seed, schedule)
             self._runs[key] = row
             self._own.add(key)
@@ -191,7 +249,9 @@ class TrainingBenchmark:
         return len({k[0] for k in self._runs})
 
     def __repr__(self) -> str:
-        return (f"TrainingBenchmark(recipe epochs={self.recipe.epochs}, C={self.recipe.C}, N={self.recipe.N}, "
+        size = (f"C={self.recipe.C}, N={self.recipe.N}" if self.recipe.space == "nb201"
+                else f"model_size={self.recipe.proxy_model_size()}")
+        return (f"TrainingBenchmark(space={self.space.name!r}, recipe epochs={self.recipe.epochs}, {size}, "
                 f"seeds={list(self.seed_set)}, runs cached={len(self._runs)}, cache_path={self.cache_path})")
 
     # --- resolution ---------------------------------------------------------------------
@@ -209,10 +269,23 @@ class TrainingBenchmark:
 
     def _cell(self, arch: Any) -> Any:
         if isinstance(arch, (int, np.integer)) and not isinstance(arch, bool):
+            if not hasattr(self.space, "cell_at"):
+                raise QueryError(f"the {self.space.name} space has no enumeration index here; "
+                                 f"query an architecture or its string, got {arch!r}")
             return self.space.cell_at(int(arch))
         if isinstance(arch, str):
             return self.space.parse(arch)
+        from ..spaces import Cell101, Cell201, MacroArch
+
+        expected = {"nb201": Cell201, "nb101": Cell101, "macro": MacroArch}[self.space.name]
+        if not isinstance(arch, expected):
+            raise OutOfSpaceError(f"this benchmark trains {self.space.name} architectures ({expected.__name__}), "
+                                  f"got {type(arch).__name__} {arch!r:.200}")
         return self.space.validate(arch)
+
+    def _index(self, cell: Any) -> int:
+        """Index of ``cell`` in the space's enumeration (NB201), else -1."""
+        return int(self.space.index(cell)) if hasattr(self.space, "index") else -1
 
     # --- queries ------------------------------------------------------------------------
     def query(
@@ -227,7 +300,8 @@ class TrainingBenchmark:
         """Everything about ``arch``; trains the run(s) first if they are not cached.
 
         Args:
-            arch: a ``Cell201``, its official string or its index in the enumeration.
+            arch: an architecture of the space (``Cell201``, ``Cell101``, ``MacroArch``), its
+                string, or (NB201) its index in the enumeration.
             dataset: the recipe's dataset (or None).
             epoch: epoch to stop the curve at, ``1..schedule`` (default: the last).
             seed: a training seed (trained if needed); ``None``: mean over :attr:`seed_set`.
@@ -238,8 +312,8 @@ class TrainingBenchmark:
             A :class:`Record`; ``measured_arch`` is the cell actually trained for the class.
 
         Raises:
-            QueryError: unknown dataset, invalid schedule or epoch.
-            OutOfSpaceError: a malformed architecture.
+            QueryError: unknown dataset, invalid schedule or epoch; an index outside NB201.
+            OutOfSpaceError: a malformed architecture, or one of another space.
         """
         cell = self._cell(arch)
         dataset = self._dataset(dataset)
@@ -261,7 +335,7 @@ class TrainingBenchmark:
             arch=str(cell),
             measured_arch=first["arch"],
             canonical=canonical,
-            arch_index=int(self.space.index(cell)),
+            arch_index=self._index(cell),
             dataset=dataset,
             schedule_epochs=schedule,
             seed=None if seed is None else int(seed),
@@ -322,11 +396,19 @@ class TrainingBenchmark:
         schedule: int | None = None,
         over: str = "space",
     ) -> np.ndarray:
-        """``metric`` of every cell of the space (``over="space"``, enumeration order) or of
-        every trained class (``over="table"``), NaN where not trained. Trains nothing."""
+        """``metric`` of every cell of the space (``over="space"``, enumeration order; NB201
+        only) or of every trained class (``over="table"``), NaN where not trained. Trains nothing.
+
+        Raises:
+            QueryError: an unknown metric, or ``over="space"`` for NB101 / macro (their
+                spaces are too large to list).
+        """
         metric = self._metric(metric)
         if over not in _OVER:
             raise UnknownNameError(f"over={over!r} is unknown; use one of {_OVER}")
+        if over == "space" and not hasattr(self.space, "all_canonical"):
+            raise QueryError(f"over='space' needs every architecture of the {self.space.name} space listed, which "
+                             f"only NB201 (15,625 cells) allows here; use over='table' (the trained ones)")
         schedule = self._schedule(schedule)
         trained = self._trained_cells(schedule, seed)
         values = {c: self._value(self.query(a, dataset=dataset, epoch=epoch, seed=seed, schedule=schedule), metric)

@@ -1,11 +1,15 @@
-"""Train one NAS-Bench-201 cell on cluttered digits, on one CPU thread, deterministically.
+"""Train one architecture on cluttered digits, on one CPU thread, deterministically.
 
-The network is the official NB201 skeleton (:func:`nasbench_kit.models.nb201.build_nb201`)
-scaled down for a CPU (``C`` channels, ``N`` cells per stage, 8x8 inputs). The
-optimisation follows NAS-Bench-201 (Dong & Yang, ICLR 2020, Sec. 3 / App. "training
-hyper-parameters"): SGD with Nesterov momentum 0.9, weight decay 5e-4, learning rate 0.1
-annealed to 0 by a cosine schedule updated every step, cross-entropy loss. Epochs, width,
-depth and batch size of the proxy were chosen by measurement (``bench/recipe_digits.py``,
+Any architecture of the kit's spaces is trained: a NAS-Bench-201 ``Cell201``, a
+NAS-Bench-101 ``Cell101`` or a macro-space ``MacroArch``. The network is the space's
+official skeleton (:func:`nasbench_kit.models.build_model`) scaled down for a CPU: for
+NB201 ``C`` channels and ``N`` cells per stage; for NB101 and the macro space the sizes in
+``model_size`` (defaults :data:`PROXY_SIZES`; see :func:`build_proxy`). Inputs are the
+data's canvas (8x8 by default; any size works). The optimisation follows NAS-Bench-201
+(Dong & Yang, ICLR 2020, Sec. 3 / App. "training hyper-parameters") for every space: SGD
+with Nesterov momentum 0.9, weight decay 5e-4, learning rate 0.1 annealed to 0 by a
+cosine schedule updated every step, cross-entropy loss. Epochs, width, depth and batch
+size of the NB201 proxy were chosen by measurement (``bench/recipe_digits.py``,
 ``bench/RESULTS.md`` "Digits recipe").
 
 Grayscale digits are repeated to 3 channels, since the official stem takes RGB.
@@ -29,31 +33,22 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import OutOfSpaceError
+from ..spaces.macro import MacroArch
+from ..spaces.nb101 import Cell101
 from ..spaces.nb201 import Cell201
 from .digits import DigitsSplits
+from .proxies import PROXY_SIZES, _space_name, build_proxy, proxy_size, resolve_model_size
+from .recipe import RECIPE
 
-__all__ = ["RECIPE", "TrainResult", "train_cell", "cosine_lr"]
+__all__ = ["RECIPE", "PROXY_SIZES", "TrainResult", "train_cell", "cosine_lr", "proxy_size", "resolve_model_size",
+           "build_proxy"]
 
-#: Default proxy recipe (measured: bench/RESULTS.md, "Digits recipe").
-RECIPE = {
-    "epochs": 3,
-    "C": 8,
-    "N": 2,
-    "batch_size": 64,
-    "lr": 0.1,
-    "momentum": 0.9,
-    "weight_decay": 5e-4,
-    "nesterov": True,
-    "curve_renders": 1,  # epochs before the last are scored on 1 rendering (see train_cell's curve_renders)
-    "ema_decay": 0.95,  # evaluate a Polyak average of the weights (see train_cell's ema_decay)
-}
 
 _EVAL_BATCH = 512  # evaluation batch: large enough to amortise per-op overhead, small enough for cache
 
-
 @dataclass(frozen=True, eq=False)
 class TrainResult:
-    """Learning curve and size of one trained cell.
+    """Learning curve and size of one trained architecture.
 
     Per-epoch arrays have length ``epochs``; entry ``e`` is measured after epoch ``e + 1``.
     Accuracies are percentages; losses are mean cross-entropy. ``train_acc`` and
@@ -62,7 +57,7 @@ class TrainResult:
     after the epoch, over all renderings of the split (so they average the renderings).
 
     Attributes:
-        arch: official NB201 string of the cell.
+        arch: official string of the architecture (``str(cell)``).
         seed: training seed.
         train_acc, train_loss, valid_acc, valid_loss, test_acc, test_loss: ``(epochs,)``.
         train_seconds: cumulative wall-clock seconds of training (forward, backward and
@@ -70,7 +65,8 @@ class TrainResult:
         train_cpu_seconds: the same in process CPU seconds (robust to a busy machine).
         eval_seconds: total wall-clock seconds spent evaluating valid and test.
         params: trainable parameters of the proxy network.
-        hyper: the hyperparameters used (``C``, ``N``, ``epochs``, ``batch_size``, ...).
+        hyper: the hyperparameters used (``C``, ``N`` for NB201, ``model_size`` for NB101
+            and macro, ``epochs``, ``batch_size``, ...).
         state_dict: final weights if ``keep_state=True``, else ``None``.
     """
 
@@ -123,8 +119,7 @@ def _torch_session(threads: int):
 
 
 def _check(cell, data, seed, epochs, C, N, batch_size, lr, momentum, weight_decay, threads) -> None:
-    if not isinstance(cell, Cell201):
-        raise OutOfSpaceError(f"train_cell needs a Cell201, got {type(cell).__name__} {cell!r}")
+    _space_name(cell)  # raises for an object of no space
     if not isinstance(data, DigitsSplits):
         raise OutOfSpaceError(
             f"train_cell needs DigitsSplits (make_cluttered_digits()), got {type(data).__name__}"
@@ -138,6 +133,26 @@ def _check(cell, data, seed, epochs, C, N, batch_size, lr, momentum, weight_deca
     for name, value in (("lr", lr), ("momentum", momentum), ("weight_decay", weight_decay)):
         if not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
             raise OutOfSpaceError(f"{name} must be a finite number >= 0, got {value!r}")
+
+
+def _check_single_image_batch(torch, model, image, batch_size: int, n_train: int) -> None:
+    """Raise ``OutOfSpaceError`` if a training minibatch of one image fails in ``model``.
+
+    Batch norm in training mode needs more than one value per channel; a network whose
+    features shrink to 1x1 (the macro space on small canvases) gets exactly one from a
+    minibatch of one image, and torch would fail in the middle of an epoch.
+    """
+    import copy
+
+    probe = copy.deepcopy(model).train()
+    try:
+        with torch.no_grad():
+            probe(image)
+    except ValueError as err:
+        raise OutOfSpaceError(
+            f"batch_size {batch_size} leaves a minibatch of one image ({n_train} training images), and this "
+            f"network cannot train on one ({err}); choose a batch_size that leaves none"
+        ) from None
 
 
 def _evaluate(torch, model, x, y) -> tuple[float, float]:
@@ -155,7 +170,7 @@ def _evaluate(torch, model, x, y) -> tuple[float, float]:
 
 
 def train_cell(
-    cell: Cell201,
+    cell: Cell201 | Cell101 | MacroArch,
     data: DigitsSplits,
     *,
     seed: int = 0,
@@ -173,24 +188,28 @@ def train_cell(
     curve_renders: int | None = RECIPE["curve_renders"] or None,
     ema_decay: float = RECIPE["ema_decay"],
     keep_state: bool = False,
+    model_size: dict | None = None,
 ) -> TrainResult:
-    """Train the NB201 proxy network of ``cell`` and record its per-epoch learning curve.
+    """Train the proxy network of ``cell`` and record its per-epoch learning curve.
 
     Deterministic given ``seed`` (weights, minibatch order) for a fixed ``data``, torch
     build and thread count: the global torch RNG is forked, so callers' random state is
     untouched; thread count and deterministic-algorithms mode are restored on return.
 
     Args:
-        cell: the NB201 cell.
+        cell: a ``Cell201`` (NB201), ``Cell101`` (NB101) or ``MacroArch`` (macro space of
+            ``model_size["space"]``, default ``MacroSpace()``).
         data: rendered splits from :func:`make_cluttered_digits`.
         seed: training seed (initialisation and shuffling).
         epochs: training epochs; the cosine schedule reaches 0 at the last step.
-        C, N: channels of the first stage and cells per stage of the proxy network.
+        C, N: channels of the first stage and cells per stage of the NB201 proxy network
+            (ignored for the other spaces).
         batch_size: training minibatch size (the last, smaller batch is kept).
         lr, momentum, weight_decay, nesterov: SGD settings; defaults from NAS-Bench-201
             (lr 0.1, momentum 0.9, weight decay 5e-4, Nesterov).
         threads: torch intra-op threads while training (1 per worker).
-        fast_pool: use the depthwise-convolution ``avg_pool_3x3`` (same output, faster).
+        fast_pool: use the depthwise-convolution ``avg_pool_3x3`` (same output, faster);
+            NB201 only (the other spaces have no such op; ``hyper["fast_pool"]`` is False).
         channels_last: keep activations in channels-last memory layout (same results up
             to float rounding; faster for these small convolutions on CPU).
         curve_renders: evaluate epochs before the last on only the first
@@ -205,12 +224,21 @@ def train_cell(
             iterate.
         keep_state: return the final ``state_dict`` in the result (of the averaged model
             when ``ema_decay > 0``).
+        model_size: size of the NB101 or macro proxy (:func:`build_proxy`), the missing
+            keys taken from :data:`PROXY_SIZES`. NB101: the builder's ``stem_channels``,
+            ``num_stacks``, ``num_modules_per_stack``; macro: the builder's ``width_mult``,
+            the proxy's ``head_width`` and per-stage ``strides``, and ``space`` (the
+            ``MacroSpace`` of ``cell`` when it is not the default one). Must be None for
+            NB201, whose size is ``C`` and ``N``. The resolved size is
+            ``hyper["model_size"]`` (see :func:`proxy_size`).
 
     Returns:
         A :class:`TrainResult`.
 
     Raises:
-        OutOfSpaceError: if an argument has the wrong type or range.
+        OutOfSpaceError: if an argument has the wrong type or range, ``cell`` is not a
+            member of its space, or (NB101, macro) a minibatch of one image would reach a
+            batch norm at 1x1 resolution (change ``batch_size``).
 
     Example:
         >>> from nasbench_kit.spaces import Cell201
@@ -229,14 +257,18 @@ def train_cell(
                                       or not 1 <= curve_renders <= eval_renders):
         raise OutOfSpaceError(f"curve_renders must be None or an int in 1..{eval_renders} (the data's renders_eval), "
                               f"got {curve_renders!r}")
+    nb201 = isinstance(cell, Cell201)
+    size = proxy_size(cell, C=int(C), N=int(N), model_size=model_size)
     from ..models._ops201 import use_fast_avg_pool
     from ..models.measure import count_params
-    from ..models.nb201 import build_nb201
 
     hyper = dict(epochs=int(epochs), C=int(C), N=int(N), batch_size=int(batch_size), lr=float(lr),
                  momentum=float(momentum), weight_decay=float(weight_decay), nesterov=bool(nesterov),
                  threads=int(threads), fast_pool=bool(fast_pool), channels_last=bool(channels_last),
                  curve_renders=None if curve_renders is None else int(curve_renders), ema_decay=float(ema_decay))
+    if not nb201:  # C, N and fast_pool are NB201's; the proxy's size is model_size
+        del hyper["C"], hyper["N"]
+        hyper.update(fast_pool=False, model_size=dict(size))
     with _torch_session(int(threads)) as torch:
         def tensors(x: np.ndarray, y: np.ndarray):
             # (n, 1, H, W) grayscale -> (n, 3, H, W): the official stem takes 3 channels
@@ -248,8 +280,9 @@ def train_cell(
         test_x, test_y = tensors(data.test_x, data.test_y)
 
         torch.manual_seed(int(seed))
-        model = build_nb201(cell, data.num_classes, C=int(C), N=int(N))
-        use_fast_avg_pool(model, fast_pool)
+        model = build_proxy(cell, data.num_classes, C=int(C), N=int(N), model_size=model_size)
+        if nb201:
+            use_fast_avg_pool(model, fast_pool)
         if channels_last:
             model = model.to(memory_format=torch.channels_last)
         model.train()
@@ -263,6 +296,8 @@ def train_cell(
             averaged = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(float(ema_decay)), use_buffers=True)
         judged = model if averaged is None else averaged
         n_train = len(renders[0][1])
+        if not nb201 and 1 in (min(batch_size, n_train), n_train % batch_size):
+            _check_single_image_batch(torch, model, renders[0][0][:1], batch_size, n_train)
         steps_per_epoch = math.ceil(n_train / batch_size)
         total_steps = epochs * steps_per_epoch
 

@@ -78,7 +78,10 @@ def test_cli_errors_are_one_line_and_exit_2(tmp_path, capsys):
     assert main(["build", "nb201-digits", "--work-dir", str(tmp_path / "w"), "--no-train", "--no-progress",
                  "--out", str(tmp_path / "t.parquet")]) == 2
     assert "no finished runs" in capsys.readouterr().err
-    assert main(["build", "nb201-digits", "--work-dir", str(tmp_path / "w"), "--epochs", "3", "--no-train"]) == 2
+    from nasbench_kit.training import RECIPE
+
+    other_epochs = str(RECIPE["epochs"] + 2)  # the folder was opened with the default recipe
+    assert main(["build", "nb201-digits", "--work-dir", str(tmp_path / "w"), "--epochs", other_epochs, "--no-train"]) == 2
     assert "another recipe" in capsys.readouterr().err
 
 

@@ -32,3 +32,24 @@ def test_cli_writes_markdown(synth_path, tmp_path):
     assert text == datasheet_markdown(__import__("nasbench_kit.benchmarks", fromlist=["load_benchmark"])
                                       .load_benchmark(synth_path),
                                       command=text.split("This datasheet: `")[1].split("`")[0])
+
+
+def test_acceptance_verdict_follows_the_bar(synth_bench):
+    from nasbench_kit.benchmarks import datasheet as ds
+
+    s = datasheet_stats(synth_bench)
+    checks = s["acceptance"]["checks"]
+    pair = s["seed_agreement_valid"]["seed 0 vs 1"]
+    assert checks["seed_spearman_valid"][0] == pair["spearman"]
+    assert checks["classes_with_two_seeds"][0] == pair["classes"]
+    expected = (pair["classes"] >= ds.ACCEPT_CLASSES and pair["spearman"] >= ds.ACCEPT_SPEARMAN
+                and s["test_acc_iqr_nondegenerate"] >= ds.ACCEPT_IQR)
+    assert s["acceptance"]["passed"] == expected
+    # a bar the table cannot meet flips the verdict
+    bar = ds.ACCEPT_SPEARMAN
+    try:
+        ds.ACCEPT_SPEARMAN = 1.01
+        assert datasheet_stats(synth_bench)["acceptance"]["passed"] is False
+        assert "NOT passed" in datasheet_markdown(synth_bench)
+    finally:
+        ds.ACCEPT_SPEARMAN = bar

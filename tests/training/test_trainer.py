@@ -1,4 +1,4 @@
-"""Trainer: determinism, curve shapes, timing fields, side effects, argument checks."""
+"""Trainer: determinism, curve shapes, timing fields, side effects, argument checks; NB101 / macro proxies."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import pytest
 import torch
 
 from nasbench_kit.errors import OutOfSpaceError
-from nasbench_kit.spaces import Cell201
+from nasbench_kit.models import count_params
+from nasbench_kit.spaces import Cell101, Cell201, MacroSpace
 from nasbench_kit.training import make_cluttered_digits, train_cell
-from nasbench_kit.training.trainer import cosine_lr
+from nasbench_kit.training.trainer import PROXY_SIZES, build_proxy, cosine_lr, proxy_size
 
 CONV_POOL = Cell201.from_string(
     "|nor_conv_3x3~0|+|avg_pool_3x3~0|nor_conv_1x1~1|+|skip_connect~0|none~1|avg_pool_3x3~2|"
@@ -131,3 +132,72 @@ def test_ema_evaluates_averaged_weights(data):
     assert ema.hyper["ema_decay"] == 0.9
     with pytest.raises(OutOfSpaceError, match="ema_decay"):
         train_cell(CONV_POOL, data, ema_decay=1.0, **TINY)
+
+
+# --- NB101 and macro proxies --------------------------------------------------------------
+
+BRANCHES = Cell101([[0, 1, 1, 0], [0, 0, 0, 1], [0, 0, 0, 1], [0, 0, 0, 0]],
+                   ["input", "conv3x3-bn-relu", "maxpool3x3", "output"])
+MACRO = MacroSpace().parse("d2-e3k3,e4k5|d2-e3k3,e3k3|d2-e3k3,e3k3|d2-e3k3,e3k3|d2-e3k3,e3k3")
+TINY_SIZES = {"nb101": {"stem_channels": 4, "num_stacks": 2, "num_modules_per_stack": 1},
+              "macro": {"width_mult": 0.1, "head_width": 16}}
+FAST = dict(epochs=1, batch_size=256)
+
+
+@pytest.fixture(scope="module")
+def small_data():
+    return make_cluttered_digits(seed=0, renders_train=1, renders_eval=1, source="sklearn")
+
+
+@pytest.mark.parametrize("arch, space", [(BRANCHES, "nb101"), (MACRO, "macro")])
+def test_nb101_and_macro_train_deterministically(small_data, arch, space):
+    a = train_cell(arch, small_data, seed=1, model_size=TINY_SIZES[space], **FAST)
+    b = train_cell(arch, small_data, seed=1, model_size=TINY_SIZES[space], **FAST)
+    assert a.epochs == 1 and a.arch == str(arch)
+    for name in ("train_acc", "train_loss", "valid_acc", "valid_loss", "test_acc", "test_loss"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+        assert np.all(np.isfinite(getattr(a, name)))
+    assert a.params == count_params(build_proxy(arch, 10, model_size=TINY_SIZES[space]))
+    assert a.hyper["model_size"] == proxy_size(arch, model_size=TINY_SIZES[space])
+    assert "C" not in a.hyper and a.hyper["fast_pool"] is False
+    c = train_cell(arch, small_data, seed=2, model_size=TINY_SIZES[space], **FAST)
+    assert c.train_loss[0] != a.train_loss[0]
+
+
+def test_proxy_sizes_defaults_and_small_inputs():
+    import torch
+
+    assert proxy_size(BRANCHES) == PROXY_SIZES["nb101"]
+    assert proxy_size(MACRO, model_size={"width_mult": 0.5})["width_mult"] == 0.5
+    # stride-2 reductions past 1x1 still work on an 8x8 image (ceil-mode pooling, padded convs)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny ops: more threads only wait on each other
+    try:
+        for arch, size in ((BRANCHES, {"stem_channels": 4, "num_stacks": 5}),
+                           (MACRO, {"strides": (2, 2, 2, 2, 2)}), (MACRO, {})):
+            assert build_proxy(arch, 10, model_size=size)(torch.zeros(2, 3, 8, 8)).shape == (2, 10)
+    finally:
+        torch.set_num_threads(threads)
+    # a macro space with three stages keeps its own strides
+    small = MacroSpace(widths=(16, 24, 32), strides=(2, 1, 2))
+    arch = small.parse("d2-e3k3,e3k3|d2-e3k3,e3k3|d2-e3k3,e3k3")
+    assert proxy_size(arch, model_size={"space": small})["strides"] == (2, 1, 2)
+
+
+@pytest.mark.parametrize(
+    "arch, model_size, match",
+    [(CONV_POOL, {"C": 4}, "C and N"), (BRANCHES, {"C": 4}, "unknown"), (BRANCHES, {"num_stacks": 0}, ">= 1"),
+     (MACRO, {"width_mult": -1.0}, "width_mult"), (MACRO, {"strides": (1, 2)}, "one stride per stage"),
+     (MACRO, {"space": "macro"}, "MacroSpace"), (BRANCHES, [("stem_channels", 4)], "mapping"),
+     (Cell101([[0, 0], [0, 0]], ["input", "output"]), None, "no path")],
+)
+def test_bad_model_size_or_arch_raise(small_data, arch, model_size, match):
+    with pytest.raises(OutOfSpaceError, match=match):
+        train_cell(arch, small_data, model_size=model_size, **FAST)
+
+
+def test_single_image_minibatch_gives_a_clear_error(small_data):
+    n = len(small_data.train_y)
+    collapsed = {"width_mult": 0.1, "head_width": 16, "strides": (2, 2, 2, 1, 2)}  # 1x1 features on 8x8
+    with pytest.raises(OutOfSpaceError, match="minibatch of one image"):
+        train_cell(MACRO, small_data, epochs=1, batch_size=n - 1, model_size=collapsed)
