@@ -1,6 +1,8 @@
 """Plain data for plots and tables: incumbent traces on a common grid, confidence bands,
 final-regret tables with significance tests, rank tables, Pareto fronts, the whole space
-as a background cloud and the number of cells that meet a set of constraints.
+as a background cloud, the number of cells that meet a set of constraints, one
+architecture's edges, curve, metrics, isomorphs and neighbours, and whole-benchmark
+distributions, rank correlations and per-edge op importance.
 
 Everything takes the tidy frame of :func:`nasbench_kit.compare.compare` (or a run's
 history) and returns DataFrames; drawing them is the widgets' job.
@@ -26,7 +28,9 @@ from .objectives import Constraint, check_metrics
 from .pareto import non_dominated_mask
 
 __all__ = ["on_grid", "time_grid", "bands", "final_values", "final_table", "rank_table", "pareto_points",
-           "space_points", "feasible_count"]
+           "space_points", "feasible_count", "TRACE_VALUES", "history_trace", "incumbent_bands", "cell_edges",
+           "learning_curve", "arch_metrics", "isomorphs", "neighbor_table", "metric_table", "metric_histograms",
+           "spearman_matrix", "op_importance"]
 
 
 def _need(frame: pd.DataFrame, *columns: str) -> None:
@@ -244,3 +248,391 @@ def feasible_count(benchmark: Any, constraints: Sequence[Constraint], *, dataset
     for c in constraints[1:]:
         ok &= c.satisfied_many(benchmark.metric_array(c.metric, **read))  # NaN (no run) is never satisfied
     return int(ok.sum())
+
+
+# --- incumbent curves of runs ---------------------------------------------------------------
+
+#: Columns of a tidy trace frame (a :func:`history_trace` or ``compare`` frame) worth plotting.
+TRACE_VALUES = ("regret", "incumbent", "incumbent_search", "hypervolume", "evaluations")
+
+
+def history_trace(history: pd.DataFrame, *, strategy: str = "run", seed: int = 0,
+                  optimum: float | None = None) -> pd.DataFrame:
+    """A run's history as a tidy incumbent trace, in the shape of a ``compare`` frame.
+
+    Args:
+        history: a :attr:`~nasbench_kit.run.Run.history` (needs ``trial``,
+            ``finish_seconds`` and ``incumbent_report``).
+        strategy, seed: the labels the rows get (so several runs can be stacked).
+        optimum: the best report value the benchmark holds; ``regret`` is
+            ``optimum - incumbent`` (NaN when None).
+
+    Returns:
+        Columns ``strategy, seed, trial, time`` (simulated seconds when the result
+        arrived), ``incumbent`` (report metric of the best trial so far by the search
+        metric; NaN before the first feasible trial) and ``regret``.
+
+    Raises:
+        ArgumentError: a column is missing, or the history is empty.
+
+    Example:
+        >>> h = pd.DataFrame({"trial": [0, 1], "finish_seconds": [10.0, 25.0],
+        ...                   "incumbent_report": [80.0, 85.0]})
+        >>> history_trace(h, strategy="rea", optimum=90.0)["regret"].tolist()
+        [10.0, 5.0]
+    """
+    if not len(history):
+        raise ArgumentError("the history is empty: no trial has finished yet")
+    _need(history, "trial", "finish_seconds", "incumbent_report")
+    incumbent = history["incumbent_report"].to_numpy(np.float64)
+    return pd.DataFrame({
+        "strategy": strategy, "seed": int(seed), "trial": history["trial"].to_numpy(np.int64),
+        "time": history["finish_seconds"].to_numpy(np.float64), "incumbent": incumbent,
+        "regret": (np.nan if optimum is None else float(optimum)) - incumbent,
+    })
+
+
+def incumbent_bands(frame: pd.DataFrame, value: str = "regret", *, x: str = "time", max_points: int = 400,
+                    confidence: float = 0.95) -> pd.DataFrame:
+    """Mean and ``confidence`` band over seeds of an incumbent trace, per strategy.
+
+    The grid is every distinct ``x`` at which some run changed (so a step curve drawn
+    with ``line_shape="hv"`` is exact), thinned to ``max_points`` evenly spaced points
+    when there are more.
+
+    Args:
+        frame: a tidy trace frame (``compare`` or :func:`history_trace`; columns
+            ``strategy, seed, x, value``).
+        value: the column to average, one of :data:`TRACE_VALUES` present in ``frame``.
+
+    Returns:
+        The frame of :func:`bands`: ``strategy, x, mean, low, high, median, n``.
+
+    Raises:
+        UnknownNameError: ``value`` is not a plottable column of ``frame``.
+        ArgumentError: an empty frame, or ``max_points`` < 2.
+
+    Example:
+        >>> f = pd.DataFrame({"strategy": "a", "seed": [0, 0, 1, 1], "time": [1.0, 3.0, 2.0, 4.0],
+        ...                   "regret": [5.0, 1.0, 4.0, 2.0]})
+        >>> incumbent_bands(f)["mean"].tolist()
+        [5.0, 4.5, 2.5, 1.5]
+    """
+    if not len(frame):
+        raise ArgumentError("the frame is empty: no trial has finished yet")
+    allowed = [c for c in TRACE_VALUES if c in frame.columns]
+    if value not in allowed:
+        raise UnknownNameError(f"value {value!r} cannot be plotted from this frame; use one of {allowed}")
+    if isinstance(max_points, bool) or not isinstance(max_points, int) or max_points < 2:
+        raise ArgumentError(f"max_points must be an int >= 2, got {max_points!r}")
+    _need(frame, x)
+    times = np.unique(frame[x].to_numpy(np.float64))
+    times = times[np.isfinite(times)]
+    grid = times if 0 < len(times) <= max_points else time_grid(frame, x=x, points=max_points)
+    return bands(frame, value, x=x, grid=grid, confidence=confidence)
+
+
+# --- one architecture ---------------------------------------------------------------------------
+
+
+def _arch_of(space: Any, arch: Any) -> Any:
+    """``arch`` as a member of ``space`` (official strings and enumeration indices accepted)."""
+    if space is None:
+        raise ArgumentError("the benchmark has no search space, so architectures cannot be parsed")
+    if isinstance(arch, str):
+        return space.parse(arch)
+    if isinstance(arch, (int, np.integer)) and not isinstance(arch, bool) and hasattr(space, "cell_at"):
+        return space.cell_at(int(arch))
+    return space.validate(arch)
+
+
+def _check_metric(benchmark: Any, metric: str) -> None:
+    if metric not in benchmark.metrics:
+        raise UnknownNameError(f"metric {metric!r} is not available; metrics: {list(benchmark.metrics)}")
+
+
+def cell_edges(space: Any, arch: Any) -> pd.DataFrame:
+    """The edges of a cell (one op per edge, as in NB201), for drawing it as a graph.
+
+    Args:
+        space: a cell space with ``edges`` (``(target, source)`` pairs) and cells with
+            ``ops`` (one per edge), e.g. :class:`~nasbench_kit.spaces.NB201Space`.
+        arch: a cell, its official string or its enumeration index.
+
+    Returns:
+        One row per edge in string order: ``position, source, target, label``
+        (``"1<-0"``), ``op``.
+
+    Raises:
+        ArgumentError: the space has no edge list. OutOfSpaceError: a malformed cell.
+
+    Example:
+        >>> from nasbench_kit.spaces import NB201Space
+        >>> cell_edges(NB201Space(), 0)["op"].unique().tolist()
+        ['none']
+    """
+    if not hasattr(space, "edges"):
+        raise ArgumentError(f"space {getattr(space, 'name', space)!r} has no edge list: only cell spaces "
+                            f"with one op per edge (NB201) can be drawn this way")
+    cell = _arch_of(space, arch)
+    targets, sources = zip(*space.edges)
+    return pd.DataFrame({"position": np.arange(len(space.edges)), "source": sources, "target": targets,
+                         "label": [f"{t}<-{s}" for t, s in space.edges], "op": list(cell.ops)})
+
+
+def learning_curve(benchmark: Any, arch: Any, *, dataset: str | None = None, schedule: int | None = None,
+                   seed: int | None = None) -> pd.DataFrame:
+    """Per-epoch accuracies of one architecture (``benchmark.query(arch).curve``).
+
+    Returns:
+        Columns ``epoch, train_acc, valid_acc, test_acc`` (percent), ``train_seconds``
+        (cumulative); seed means when ``seed`` is None.
+
+    Raises:
+        QueryError: an architecture, dataset or seed the table does not hold.
+
+    Example:
+        >>> from nasbench_kit.benchmarks import load_benchmark        # doctest: +SKIP
+        >>> learning_curve(load_benchmark(), 0).columns.tolist()     # doctest: +SKIP
+        ['epoch', 'train_acc', 'valid_acc', 'test_acc', 'train_seconds']
+    """
+    arch = _arch_of(benchmark.space, arch) if getattr(benchmark, "space", None) is not None else arch
+    curve = benchmark.query(arch, dataset=dataset, schedule=schedule, seed=seed).curve
+    return pd.DataFrame({"epoch": np.asarray(curve.epochs, dtype=np.int64),
+                         **{m: np.asarray(getattr(curve, m), dtype=np.float64)
+                            for m in ("train_acc", "valid_acc", "test_acc", "train_seconds")}})
+
+
+def arch_metrics(benchmark: Any, arch: Any, *, dataset: str | None = None,
+                 schedule: int | None = None) -> pd.DataFrame:
+    """Final accuracies, training time and every free cost metric of one architecture.
+
+    Returns:
+        Columns ``metric, value``: ``train_acc``, ``valid_acc``, ``test_acc``,
+        ``train_seconds`` at the schedule's last epoch (seed means), then the free
+        metrics in the benchmark's order (``params``, ``flops``, ``latency_ms_<device>``, ...).
+
+    Example:
+        >>> from nasbench_kit.benchmarks import load_benchmark             # doctest: +SKIP
+        >>> arch_metrics(load_benchmark(), 0).set_index("metric")["value"]["params"]  # doctest: +SKIP
+    """
+    from .benchmarks.record import CURVE_METRICS
+
+    arch = _arch_of(benchmark.space, arch) if getattr(benchmark, "space", None) is not None else arch
+    final = benchmark.query(arch, dataset=dataset, schedule=schedule).final
+    rows = [(m, float(getattr(final, m))) for m in ("train_acc", "valid_acc", "test_acc", "train_seconds")]
+    for m in benchmark.metrics:
+        if m not in CURVE_METRICS:
+            rows.append((m, float(benchmark.query_many([arch], metric=m, dataset=dataset, schedule=schedule)[0])))
+    return pd.DataFrame(rows, columns=["metric", "value"])
+
+
+_CANONICALS: dict[Any, list[str]] = {}
+
+
+def _all_canonical(space: Any) -> list[str]:
+    key = (type(space).__name__, getattr(space, "name", None), len(space))
+    if key not in _CANONICALS:
+        canon = space.all_canonical() if hasattr(space, "all_canonical") else [space.canonical(a) for a in space]
+        _CANONICALS[key] = list(canon)
+    return _CANONICALS[key]
+
+
+def isomorphs(space: Any, arch: Any) -> pd.DataFrame:
+    """Every cell of an enumerable space in the isomorphism class of ``arch``.
+
+    Returns:
+        Columns ``arch_index, arch, canonical``, in enumeration order (``arch`` itself
+        included; ``len`` is the size of its class).
+
+    Raises:
+        ArgumentError: the space cannot be enumerated.
+
+    Example:
+        >>> from nasbench_kit.spaces import NB201Space
+        >>> len(isomorphs(NB201Space(), 0))      # all-none: every cell whose output reads zero
+        225
+        >>> len(isomorphs(NB201Space(), 15624))  # all avg_pool: no other cell computes the same
+        1
+    """
+    if not getattr(space, "is_finite", False) or not hasattr(space, "cell_at"):
+        raise ArgumentError(f"space {getattr(space, 'name', space)!r} cannot be enumerated; isomorphism classes "
+                            f"are listed for finite spaces such as NB201")
+    canonical = space.canonical(_arch_of(space, arch))
+    index = np.flatnonzero(np.asarray(_all_canonical(space), dtype=object) == canonical)
+    strings = _arch_strings(space)
+    return pd.DataFrame({"arch_index": index.astype(np.int64), "arch": [strings[i] for i in index],
+                         "canonical": canonical})
+
+
+def neighbor_table(benchmark: Any, arch: Any, metric: str = "valid_acc", *, dataset: str | None = None,
+                   schedule: int | None = None, epoch: int | None = None) -> pd.DataFrame:
+    """The neighbours of ``arch`` (``space.neighbors``: one edit away) with a metric.
+
+    Args:
+        benchmark: a tabular benchmark of an enumerable space (NB201).
+        arch: a cell, its official string or its enumeration index.
+        metric: the value shown for each neighbour; ``delta`` is neighbour minus ``arch``.
+
+    Returns:
+        One row per neighbour, in ``space.neighbors`` order: ``arch_index, arch,
+        position`` (the edge changed; -1 if not one edge), ``edge`` (``"1<-0"``),
+        ``from_op, to_op``, ``metric`` (named after it; NaN without a run), ``delta``.
+
+    Raises:
+        UnknownNameError: an unknown metric. ArgumentError: a space that cannot be enumerated.
+
+    Example:
+        >>> from nasbench_kit.benchmarks import load_benchmark   # doctest: +SKIP
+        >>> len(neighbor_table(load_benchmark(), 0))            # doctest: +SKIP
+        24
+    """
+    space = _enumerable_space(benchmark)
+    _check_metric(benchmark, metric)
+    cell = _arch_of(space, arch)
+    values = benchmark.metric_array(metric, dataset=dataset, schedule=schedule, epoch=epoch, over="space")
+    found = space.neighbors(cell)
+    edges = getattr(space, "edges", None)
+    rows = []
+    for other in found:
+        changed = [k for k, (a, b) in enumerate(zip(getattr(cell, "ops", ()), getattr(other, "ops", ()))) if a != b]
+        k = changed[0] if len(changed) == 1 else -1
+        rows.append({"arch_index": int(space.index(other)), "arch": str(other), "position": k,
+                     "edge": f"{edges[k][0]}<-{edges[k][1]}" if edges is not None and k >= 0 else "",
+                     "from_op": cell.ops[k] if k >= 0 else "", "to_op": other.ops[k] if k >= 0 else ""})
+    out = pd.DataFrame(rows, columns=["arch_index", "arch", "position", "edge", "from_op", "to_op"])
+    out[metric] = values[out["arch_index"].to_numpy(np.int64)] if len(out) else np.empty(0)
+    out["delta"] = out[metric] - values[space.index(cell)]
+    return out
+
+
+# --- the whole benchmark --------------------------------------------------------------------------
+
+
+def metric_table(benchmark: Any, metrics: Sequence[str], *, dataset: str | None = None,
+                 schedule: int | None = None, epoch: int | None = None) -> pd.DataFrame:
+    """Several metrics of every stored architecture (seed means): the explorer's data.
+
+    Returns:
+        Columns ``arch`` and one per metric, one row per architecture of the table with
+        a run on ``dataset`` (curve metrics read at ``epoch``, default the last).
+
+    Raises:
+        UnknownNameError: an unknown metric. ArgumentError: no metric given.
+
+    Example:
+        >>> from nasbench_kit.benchmarks import load_benchmark             # doctest: +SKIP
+        >>> metric_table(load_benchmark(), ["valid_acc", "params"]).shape  # doctest: +SKIP
+    """
+    metrics = [metrics] if isinstance(metrics, str) else list(metrics)
+    if not metrics:
+        raise ArgumentError(f"give at least one metric; metrics: {list(benchmark.metrics)}")
+    for m in metrics:
+        _check_metric(benchmark, m)
+    read = {"dataset": dataset, "schedule": schedule, "epoch": epoch, "over": "table"}
+    out = pd.DataFrame({"arch": np.asarray(benchmark.archs, dtype=object)})
+    for m in dict.fromkeys(metrics):
+        out[m] = benchmark.metric_array(m, **read)
+    return out[out[list(dict.fromkeys(metrics))].notna().any(axis=1)].reset_index(drop=True)
+
+
+def metric_histograms(frame: pd.DataFrame, metrics: Sequence[str], *, bins: int = 40) -> pd.DataFrame:
+    """Histogram of each metric's finite values (``numpy.histogram``, equal-width bins).
+
+    Returns:
+        Tidy columns ``metric, left, right, count``: ``bins`` rows per metric (one when
+        every value is equal; none when there is no finite value).
+
+    Raises:
+        ArgumentError: a missing column or ``bins`` < 1.
+
+    Example:
+        >>> h = metric_histograms(pd.DataFrame({"a": [0.0, 1.0, 1.0, 4.0]}), ["a"], bins=2)
+        >>> h[["left", "right", "count"]].values.tolist()
+        [[0.0, 2.0, 3.0], [2.0, 4.0, 1.0]]
+    """
+    if isinstance(bins, bool) or not isinstance(bins, int) or bins < 1:
+        raise ArgumentError(f"bins must be an int >= 1, got {bins!r}")
+    _need(frame, *metrics)
+    parts = []
+    for m in metrics:
+        v = frame[m].to_numpy(np.float64)
+        v = v[np.isfinite(v)]
+        if not v.size:
+            continue
+        counts, edges = np.histogram(v, bins=bins if v.min() < v.max() else 1)
+        parts.append(pd.DataFrame({"metric": m, "left": edges[:-1], "right": edges[1:],
+                                   "count": counts.astype(np.float64)}))
+    columns = ["metric", "left", "right", "count"]
+    return pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
+
+
+def spearman_matrix(frame: pd.DataFrame, metrics: Sequence[str]) -> pd.DataFrame:
+    """Spearman rank correlations between metrics (pairwise over rows where both are finite).
+
+    Returns:
+        A square DataFrame indexed and labelled by ``metrics`` (NaN for a constant metric).
+
+    Raises:
+        ArgumentError: a missing column or no metric.
+
+    Example:
+        >>> f = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [10.0, 30.0, 20.0], "c": [3.0, 2.0, 1.0]})
+        >>> spearman_matrix(f, ["a", "b", "c"]).round(2).values.tolist()
+        [[1.0, 0.5, -1.0], [0.5, 1.0, -0.5], [-1.0, -0.5, 1.0]]
+    """
+    metrics = list(dict.fromkeys(metrics))
+    if not metrics:
+        raise ArgumentError("give at least one metric")
+    _need(frame, *metrics)
+    values = frame[metrics].astype(np.float64).replace([np.inf, -np.inf], np.nan)
+    return values.corr(method="spearman")
+
+
+def op_importance(benchmark: Any, metric: str = "valid_acc", *, maximize: bool = True, dataset: str | None = None,
+                  schedule: int | None = None, epoch: int | None = None) -> pd.DataFrame:
+    """Mean of ``metric`` over every cell of the space with a given op on a given edge.
+
+    Each (edge, op) row averages the cells that have that op on that edge (every cell of
+    the space once; isomorphic cells share their class's values). ``effect`` is that mean
+    minus the mean over all cells: how much fixing one edge's op moves the metric.
+
+    Args:
+        benchmark: a tabular benchmark of a cell space with one op per edge (NB201).
+        metric: what to average, e.g. ``"valid_acc"``.
+        maximize: whether larger is better (for ``rank``).
+
+    Returns:
+        Columns ``position, edge, op, mean, std, count, effect, rank`` (1 = best op on
+        that edge), one row per edge and op, edges in string order, ops in space order.
+
+    Raises:
+        UnknownNameError: an unknown metric. ArgumentError: not a cell space, or no values.
+
+    Example:
+        >>> from nasbench_kit.benchmarks import load_benchmark                    # doctest: +SKIP
+        >>> op_importance(load_benchmark()).query("rank == 1")[["edge", "op"]]   # doctest: +SKIP
+    """
+    space = _enumerable_space(benchmark)
+    _check_metric(benchmark, metric)
+    if not (hasattr(space, "all_ops_array") and hasattr(space, "ops") and hasattr(space, "edges")):
+        raise ArgumentError(f"space {getattr(space, 'name', space)!r} is not a cell space with one op per edge "
+                            f"(NB201): op importance is defined per edge and op")
+    values = benchmark.metric_array(metric, dataset=dataset, schedule=schedule, epoch=epoch, over="space")
+    ok = np.isfinite(values)
+    if not ok.any():
+        raise ArgumentError(f"no cell has a {metric!r} value on this dataset and schedule")
+    ops = np.asarray(space.all_ops_array())[ok]
+    values = values[ok]
+    overall = float(values.mean())
+    rows = []
+    for k, (target, source) in enumerate(space.edges):
+        for o, name in enumerate(space.ops):
+            v = values[ops[:, k] == o]
+            rows.append({"position": k, "edge": f"{target}<-{source}", "op": name,
+                         "mean": float(v.mean()) if v.size else np.nan,
+                         "std": float(v.std(ddof=1)) if v.size > 1 else np.nan, "count": int(v.size)})
+    out = pd.DataFrame(rows)
+    out["effect"] = out["mean"] - overall
+    out["rank"] = out.groupby("position")["mean"].rank(ascending=not maximize, method="min")
+    return out

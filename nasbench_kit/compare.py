@@ -31,7 +31,7 @@ from .errors import ArgumentError
 from .objectives import Constraint, Objective
 from .pareto import hypervolume, non_dominated_mask
 
-__all__ = ["compare", "StrategySpec", "optimum", "reference_point", "nb201_protocol"]
+__all__ = ["compare", "rank_against", "StrategySpec", "optimum", "reference_point", "nb201_protocol"]
 
 
 @dataclass(frozen=True)
@@ -308,3 +308,66 @@ def nb201_protocol(benchmark: Any, *, dataset: str | None = None, evaluations: i
     seconds = benchmark.metric_array("train_seconds", dataset=view.dataset, epoch=view.epoch, over="table")
     median = float(np.nanmedian(seconds))
     return {"budget": Budget(seconds=evaluations * median), "dataset": view.dataset, "report_metric": "test_acc"}
+
+
+def rank_against(
+    run: Any,
+    *,
+    strategies: Any = ("random", "rea", "local-search"),
+    seeds: Iterable[int] = range(20),
+    workers: int = 1,
+    executor: Executor | None = None,
+) -> pd.DataFrame:
+    """Rank a run (typically a person's, "you are the strategy") against built-in strategies.
+
+    Every strategy runs once per seed on the run's benchmark with the run's settings
+    (budget, objectives, constraints, fidelity, report metric: :meth:`Run.settings`),
+    through :func:`compare`; the run's final regret (true optimum minus the report metric
+    of its best trial by the search metric) is then placed among each strategy's final
+    regrets. A run stopped before its budget was spent is ranked as it stands.
+
+    Args:
+        run: a :class:`~nasbench_kit.run.Run` with at least one feasible trial.
+        strategies: as in :func:`compare`.
+        seeds: the strategies' seeds.
+        workers, executor: as in :func:`compare`.
+
+    Returns:
+        One row per strategy: ``strategy``, ``runs``, ``user_regret``, ``median_regret``
+        and ``mean_regret`` of the strategy's runs, ``percentile`` (percent of the
+        strategy's runs the user beat, i.e. with a larger final regret, ties counted half:
+        100 = better than every run) and ``rank`` (the user's place among the strategy's
+        runs plus the user: 1 = best, ties shared). A run with no feasible trial has an
+        infinite regret. ``frame.attrs`` holds ``optimum`` and the budget.
+
+    Raises:
+        ArgumentError: not a Run, or a run with no feasible trial yet.
+        UnknownNameError: an unknown strategy name.
+
+    Example:
+        >>> table = rank_against(manual_run, strategies=["random", "rea"], seeds=range(20))  # doctest: +SKIP
+        >>> table[["strategy", "user_regret", "median_regret", "percentile", "rank"]]          # doctest: +SKIP
+    """
+    from .run import Run
+
+    if not isinstance(run, Run):
+        raise ArgumentError(f"rank_against needs a Run (e.g. a manual one), got {type(run).__name__}")
+    best = run.incumbent
+    if best is None:
+        raise ArgumentError("the run has no feasible trial yet: there is nothing to rank")
+    frame = compare(strategies, run.benchmark, seeds=seeds, workers=workers, executor=executor, **run.settings())
+    user = float(frame.attrs["optimum"] - best[run.report_metric])
+    user = np.inf if np.isnan(user) else user
+    finals = frame.groupby(["strategy", "seed"], sort=False).tail(1)
+    rows = []
+    for name, part in finals.groupby("strategy", sort=False):
+        regrets = part["regret"].to_numpy(np.float64)
+        regrets = np.where(np.isnan(regrets), np.inf, regrets)
+        worse, ties = int((regrets > user).sum()), int((regrets == user).sum())
+        rows.append({"strategy": name, "runs": len(regrets), "user_regret": user,
+                     "median_regret": float(np.median(regrets)), "mean_regret": float(regrets.mean()),
+                     "percentile": 100.0 * (worse + 0.5 * ties) / len(regrets),
+                     "rank": 1 + int((regrets < user).sum())})
+    out = pd.DataFrame(rows)
+    out.attrs.update({k: frame.attrs[k] for k in ("optimum", "report_metric", "budget_seconds", "budget_queries")})
+    return out

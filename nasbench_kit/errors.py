@@ -16,6 +16,8 @@ __all__ = [
     "BenchmarkFormatError",
     "QueryError",
     "ArgumentError",
+    "InfeasibleError",
+    "RunStateError",
 ]
 
 
@@ -69,4 +71,20 @@ class ArgumentError(NasKitError, ValueError):
     metric, a constraint with no bound, points and reference of different widths, ...).
 
     The message says what was passed and what is allowed.
+    """
+
+
+class InfeasibleError(NasKitError, ValueError):
+    """An architecture that violates a run's constraints, refused before anything is charged.
+
+    Raised when a person suggests such an architecture (``Run.suggest``); the message
+    names each violated constraint and the architecture's value, e.g.
+    ``... has latency_ms_cpu1t = 3.2, which violates latency_ms_cpu1t <= 2.5``.
+    """
+
+
+class RunStateError(NasKitError, RuntimeError):
+    """An operation the run cannot do in its current state: a step of a manual run with
+    nothing suggested, an action on a finished run, a strategy whose candidates are all
+    vetoed. The message says what to do instead.
     """

@@ -44,10 +44,11 @@ from .errors import ArgumentError
 from .objectives import Constraint, Objective, check_metrics
 from .pareto import non_dominated_mask
 from .run_events import Event, IncumbentChanged, RunFinished, Subscribers, TrialFinished
+from .run_human import HumanAction, HumanControls
 from .run_lookup import Lookup
-from .strategies.base import Proposal, SearchProblem, Strategy, Trial, check_seed
+from .strategies.base import SearchProblem, Strategy, Trial, check_seed
 
-__all__ = ["Run", "Budget", "TrialFinished", "IncumbentChanged", "RunFinished"]
+__all__ = ["Run", "Budget", "TrialFinished", "IncumbentChanged", "RunFinished", "HumanAction"]
 
 
 def _check_objectives(objectives: Sequence[Objective] | None, metrics: Sequence[str]) -> tuple[Objective, ...]:
@@ -106,8 +107,15 @@ def check_feasible_exists(benchmark: Any, constraints: Sequence[Constraint], *, 
         )
 
 
-class Run:
+class Run(HumanControls):
     """One search: a strategy against a benchmark under a budget.
+
+    Human in the loop (see :mod:`nasbench_kit.run_human`): :meth:`pause` /
+    :meth:`resume_running`, :meth:`suggest`, :meth:`veto` / :meth:`unveto`,
+    :meth:`seed_population`, :meth:`pin_parent`; with a
+    :class:`~nasbench_kit.strategies.manual.ManualStrategy` every trial is a person's
+    suggestion. All are thread-safe, take effect between trials and are replayed by
+    :meth:`resume`.
 
     Args:
         strategy: the search strategy (ask/tell).
@@ -192,6 +200,7 @@ class Run:
         self.budget = budget
         self.dedupe = dedupe
         self.report_metric = report_metric
+        self.report_dataset, self.report_schedule = report_dataset, int(report_schedule)
         self.max_free_trials = max_free_trials
         self.seed = check_seed(seed)
         if self.seed is not None:
@@ -227,6 +236,7 @@ class Run:
         self._sign = self.objectives[0].sign
         self._frame: pd.DataFrame | None = None
         self.finished_reason: str | None = None
+        self._init_human()
 
     # --- constraints ---------------------------------------------------------------------
     def feasible_many(self, archs: Sequence[Any]) -> np.ndarray:
@@ -282,13 +292,16 @@ class Run:
         """History row of the best feasible trial by the search metric (None before one)."""
         return self._incumbent
 
-    def suggest(self, arch: Any, *, epoch: int | None = None) -> None:
-        """Evaluate ``arch`` next instead of asking the strategy (human in the loop); the
-        strategy is told its result like any other trial's."""
-        arch = self.space.validate(arch if not isinstance(arch, str) else self.space.parse(arch))
-        self._check_epoch(epoch)
-        with self._lock:
-            self._suggestions.append((arch, epoch))
+    def settings(self) -> dict[str, Any]:
+        """Keyword arguments that build an equivalent :class:`Run` of another strategy
+        (budget, objectives, constraints, fidelity, report metric, ...; not the seed)."""
+        return {
+            "budget": self.budget, "objectives": list(self.objectives), "constraints": list(self.constraints),
+            "dedupe": self.dedupe, "n_workers": self.clock.n_workers, "dataset": self.dataset,
+            "schedule": self.schedule, "epoch": self.search_epoch, "report_metric": self.report_metric,
+            "report_dataset": self.report_dataset, "report_schedule": self.report_schedule,
+            "max_free_trials": self.max_free_trials,
+        }
 
     def _check_epoch(self, epoch: int | None) -> int:
         if epoch is None:
@@ -304,46 +317,67 @@ class Run:
     def step(self) -> list[dict[str, Any]]:
         """Ask for one architecture, evaluate it and tell every result that became available.
 
+        The architecture is the oldest pending suggestion (:meth:`suggest`), else the
+        strategy's first candidate that is not vetoed. ``step`` works while the run is
+        paused (single-stepping); human actions made during the step (from event
+        callbacks) take effect when it ends.
+
         Returns:
             The history rows of the trials that finished during this step (possibly none
             with several workers; all outstanding ones when the budget ran out).
+
+        Raises:
+            RunStateError: a manual run with nothing suggested, or every candidate of the
+                strategy vetoed :attr:`max_vetoed_asks` times in a row (the run then ends).
         """
         with self._lock:
-            if self.finished:
-                return []
-            if self._stop.is_set():
-                return self._finish("stopped")
-            if self._budget_spent():
-                return self._finish("budget")
-            if self._free_streak >= self.max_free_trials:
-                return self._finish("no-new-architectures")
-            if self._suggestions:
-                source, (raw, epoch_asked) = "user", self._suggestions.popleft()
-            else:
-                source, proposal = "strategy", self.strategy.ask()
-                raw, epoch_asked = (proposal.arch, proposal.epoch) if isinstance(proposal, Proposal) else (proposal, None)
-            arch = self.space.validate(raw)
-            epoch = self._check_epoch(epoch_asked)
-            number = len(self._asks)
-            self._asks.append((source, str(arch), epoch))
-            done = self._submit(number, source, arch, epoch)
-            done += self._tell_finished(self.clock.pop_finished())
-            if self._budget_spent() or self._stop.is_set():
-                reason = "stopped" if self._stop.is_set() else "budget"
-                done += self._finish(reason)
-            return done
+            self._in_step = True
+            try:
+                return self._step()
+            finally:
+                self._in_step = False
+                self._apply_deferred()
+
+    def _step(self) -> list[dict[str, Any]]:
+        if self.finished:
+            return []
+        if self._stop.is_set():
+            return self._finish("stopped")
+        if self._budget_spent():
+            return self._finish("budget")
+        if self._free_streak >= self.max_free_trials:
+            return self._finish("no-new-architectures")
+        source, arch, epoch = self._next_candidate()
+        number = len(self._asks)
+        self._asks.append((source, str(arch), epoch))
+        done = self._submit(number, source, arch, epoch)
+        done += self._tell_finished(self.clock.pop_finished())
+        if self._budget_spent() or self._stop.is_set():
+            reason = "stopped" if self._stop.is_set() else "budget"
+            done += self._finish(reason)
+        return done
 
     def run(self, *, max_steps: int | None = None) -> Run:
-        """Step until the run finishes (or ``max_steps`` steps); returns the run itself."""
+        """Step until the run finishes (or ``max_steps`` steps); returns the run itself.
+
+        Between steps it waits, blocked (no busy loop), while the run is paused, while a
+        manual run has nothing suggested, and while another thread waits to act on the
+        run; :meth:`stop` from any thread ends it promptly. So call it from a background
+        thread when a person drives the run (``widgets.runner.BackgroundRun``): a paused
+        or manual ``run()`` in the calling thread waits for another thread.
+        """
         steps = 0
         while not self.finished and (max_steps is None or steps < max_steps):
+            self._wait_until_runnable()
             self.step()
             steps += 1
         return self
 
     def stop(self) -> None:
-        """Ask the run to stop after the current step (safe from any thread)."""
+        """Ask the run to stop after the current step (safe from any thread; wakes a
+        paused or waiting ``run()``)."""
         self._stop.set()
+        self._wake()
 
     # --- internals ----------------------------------------------------------------------------
     def _submit(self, number: int, source: str, arch: Any, epoch: int) -> list[dict[str, Any]]:
@@ -410,6 +444,7 @@ class Run:
                       curve_epochs=curve_epochs, train_seconds=row["train_seconds"],
                       finish_seconds=row["finish_seconds"], duplicate=row["skipped"])
         self.strategy.tell(trial)
+        self._remember_trial(trial)
         row.update(feasible=feasible, search_value=objectives[0], **costs)
         row[self.report_metric] = row.pop("report_value")
         improved = feasible and (self._incumbent is None or self._sign * objectives[0] < self._sign
@@ -449,7 +484,7 @@ class Run:
         feasible trial so far) and ``on_front`` (on the Pareto front of the objectives
         among feasible trials so far, at the end of the history).
         """
-        with self._lock:
+        with self._exclusive():
             if self._frame is None:
                 frame = pd.DataFrame(self._rows)
                 if len(frame):
@@ -460,7 +495,7 @@ class Run:
     def column(self, name: str) -> np.ndarray:
         """One history column as an array, without building the DataFrame (fast, for
         comparisons of thousands of runs); ``on_front`` is not available here."""
-        with self._lock:
+        with self._exclusive():
             if self._rows and name not in self._rows[0]:
                 raise ArgumentError(f"no history column {name!r}; columns: {list(self._rows[0])}")
             return np.array([row[name] for row in self._rows])
@@ -489,19 +524,22 @@ class Run:
             "incumbent_report": None if best is None else best[self.report_metric],
             "seconds_on_isomorphs": wasted,
             "skipped_isomorphs": 0 if not len(frame) else int(frame["skipped"].sum()),
+            "user_trials": 0 if not len(frame) else int((frame["source"] == "user").sum()),
+            "vetoed_candidates": self.n_vetoed,
         }
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write a JSON checkpoint (configuration and asks; no pickle); see :meth:`resume`."""
         from .run_checkpoint import save_run
 
-        with self._lock:
+        with self._exclusive():
             return save_run(self, path)
 
     @classmethod
     def resume(cls, path: str | os.PathLike[str], benchmark: Any, *, strategy: Strategy | None = None) -> Run:
-        """Rebuild a saved run by replaying its asks: it then continues exactly as the
-        uninterrupted run would have (same seed, same history)."""
+        """Rebuild a saved run by replaying its asks and its human actions (suggestions,
+        vetoes, steering) at the trials they took effect: it then continues exactly as the
+        uninterrupted run would have (same seed, same actions, same history)."""
         from .run_checkpoint import resume_run
 
         return resume_run(path, benchmark, strategy=strategy)

@@ -1,10 +1,16 @@
 """Save a :class:`~nasbench_kit.run.Run` to JSON and resume it by deterministic replay.
 
 A checkpoint stores the run's configuration, the strategy's name, hyperparameters and
-seed, and the list of asked architectures, not pickled objects: loading one executes no
-code from the file. Resuming rebuilds the strategy and replays the asks against the
-benchmark (queries are free), checking every ask against the checkpoint, so the resumed
-run continues on exactly the trajectory the uninterrupted run would have followed.
+seed, the list of asked architectures and the human actions (suggestions, vetoes,
+steering; :class:`~nasbench_kit.run_human.HumanAction`, each with the number of trials
+asked before it took effect), not pickled objects: loading one executes no code from the
+file. Resuming rebuilds the strategy and replays the asks against the benchmark (queries
+are free), applying every human action between the same two trials and checking every
+ask against the checkpoint, so the resumed run continues on exactly the trajectory the
+uninterrupted run would have followed.
+
+Format ``nasbench_kit.run/2`` added ``actions`` and the report dataset and schedule;
+``nasbench_kit.run/1`` checkpoints (suggestions only, as ``"user"`` asks) still load.
 """
 
 from __future__ import annotations
@@ -17,10 +23,12 @@ from typing import Any
 from .budget import Budget
 from .errors import ArgumentError, NasKitError
 from .objectives import Constraint, Objective
+from .run_human import HumanAction
 
 __all__ = ["save_run", "resume_run", "FORMAT"]
 
-FORMAT = "nasbench_kit.run/1"
+FORMAT = "nasbench_kit.run/2"
+_READABLE = ("nasbench_kit.run/1", FORMAT)
 
 
 def save_run(run: Any, path: str | os.PathLike[str]) -> Path:
@@ -39,9 +47,11 @@ def save_run(run: Any, path: str | os.PathLike[str]) -> Path:
             "constraints": [[c.metric, c.at_most, c.at_least] for c in run.constraints],
             "dedupe": run.dedupe, "n_workers": run.clock.n_workers, "dataset": run.dataset,
             "schedule": run.schedule, "epoch": run.search_epoch, "report_metric": run.report_metric,
-            "max_free_trials": run.max_free_trials,
+            "max_free_trials": run.max_free_trials, "report_dataset": run.report_dataset,
+            "report_schedule": run.report_schedule,
         },
         "asks": [list(a) for a in run._asks],
+        "actions": [a.to_json() for a in run._actions],
     }
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
@@ -55,7 +65,7 @@ def _load(path: str | os.PathLike[str]) -> dict[str, Any]:
         state = json.loads(Path(path).read_text())
     except (OSError, ValueError) as error:
         raise ArgumentError(f"cannot read run checkpoint {str(path)!r}: {error}") from None
-    if not isinstance(state, dict) or state.get("format") != FORMAT:
+    if not isinstance(state, dict) or state.get("format") not in _READABLE:
         raise ArgumentError(f"{str(path)!r} is not a run checkpoint (format {FORMAT!r})")
     return state
 
@@ -74,25 +84,39 @@ def resume_run(path: str | os.PathLike[str], benchmark: Any, *, strategy: Any = 
         NasKitError: the replay diverged from the checkpoint.
     """
     from .run import Run
-    from .strategies import STRATEGIES, make_strategy, strategy_names
+    from .strategies import STRATEGIES, strategy_names
+    from .strategies.manual import ManualStrategy
 
     state = _load(path)
     saved = state["strategy"]
     if strategy is None:
-        if saved["name"] not in strategy_names() or \
-                f"{STRATEGIES[saved['name']].__module__}.{STRATEGIES[saved['name']].__qualname__}" != saved["class"]:
+        known = {name: STRATEGIES[name] for name in strategy_names()}
+        known[ManualStrategy.name] = ManualStrategy
+        cls = known.get(saved["name"])
+        if cls is None or f"{cls.__module__}.{cls.__qualname__}" != saved["class"]:
             raise ArgumentError(f"the checkpoint's strategy {saved['class']} is not built in: pass strategy=...")
-        space = getattr(benchmark, "space", None)
-        strategy = make_strategy(saved["name"], space, seed=saved["seed"], **saved["hyperparameters"])
+        strategy = cls(getattr(benchmark, "space", None), seed=saved["seed"], **saved["hyperparameters"])
     config = dict(state["run"])
     budget = Budget(**config.pop("budget"))
     objectives = [Objective(m, maximize=x) for m, x in config.pop("objectives")]
     constraints = [Constraint(m, at_most=hi, at_least=lo) for m, hi, lo in config.pop("constraints")]
     run = Run(strategy, benchmark, budget=budget, objectives=objectives, constraints=constraints,
               seed=saved["seed"], **config)
-    for number, (source, arch, epoch) in enumerate(state["asks"]):
-        if source == "user":
-            run.suggest(arch, epoch=epoch)
+    asks = state["asks"]
+    if state["format"] == "nasbench_kit.run/1":  # suggestions were stored as the asks they became
+        actions = [HumanAction(n, "suggest", (arch,), epoch=epoch) for n, (source, arch, epoch) in enumerate(asks)
+                   if source == "user"]
+    else:
+        actions = [HumanAction.from_json(a) for a in state.get("actions", [])]
+    by_trial: dict[int, list[HumanAction]] = {}
+    for action in actions:
+        if not 0 <= action.at <= len(asks):
+            raise ArgumentError(f"{str(path)!r}: a human action at trial {action.at}, but only {len(asks)} "
+                                f"trials were asked")
+        by_trial.setdefault(action.at, []).append(action)
+    for number, (source, arch, epoch) in enumerate(asks):
+        for action in by_trial.get(number, ()):
+            run._apply(action)
         run.step()
         got = tuple(run._asks[-1]) if len(run._asks) > number else ("-", "run finished", 0)
         if got != (source, arch, epoch):
@@ -100,4 +124,6 @@ def resume_run(path: str | os.PathLike[str], benchmark: Any, *, strategy: Any = 
                 f"resuming diverged at trial {number}: the checkpoint asked {(source, arch, epoch)}, the replay "
                 f"{got}; the strategy is not deterministic for its seed, or the benchmark differs"
             )
+    for action in by_trial.get(len(asks), ()):
+        run._apply(action)
     return run

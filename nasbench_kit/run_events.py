@@ -39,7 +39,8 @@ class IncumbentChanged(Event):
 
 @dataclass(frozen=True)
 class RunFinished(Event):
-    """The run ended; ``reason`` is ``"budget"``, ``"stopped"`` or ``"no-new-architectures"``."""
+    """The run ended; ``reason`` is ``"budget"``, ``"stopped"``, ``"no-new-architectures"`` or
+    ``"vetoed"`` (the strategy kept proposing vetoed candidates, see ``Run.veto``)."""
 
     reason: str
 

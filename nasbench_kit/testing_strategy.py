@@ -79,6 +79,27 @@ def _drive(strategy: Strategy, space: Any, n_trials: int, *, outstanding: int = 
     return asked
 
 
+def _steer(strategy: Strategy, space: Any, method: str, seed: int) -> None:
+    """Tell one toy trial, steer the strategy with it (``method``), then ask/tell on."""
+    problem = SearchProblem(search_epoch=_FIDELITIES[-1], fidelities=_FIDELITIES)
+    strategy.setup(problem)
+    arch = space.sample(np.random.default_rng(seed))
+    value = toy_objective(space, arch, _FIDELITIES[-1])
+    trial = Trial(number=0, arch=arch, canonical=space.canonical(arch), epoch=_FIDELITIES[-1], feasible=True,
+                  objectives=(value,), costs={"params": float(len(str(arch)))}, valid_curve=np.array([value]),
+                  curve_epochs=np.array([_FIDELITIES[-1]]), train_seconds=1.0)
+    strategy.tell(trial)
+    try:
+        if method == "seed_population":
+            strategy.seed_population([trial])
+        else:
+            strategy.pin_parent(trial)
+    except NasKitError as error:
+        raise _contract_error(f"{type(strategy).__name__} lists {method!r} in steering but refused a feasible "
+                              f"trial: {error}") from None
+    _drive(strategy, space, 8, problem=problem)
+
+
 def check_strategy(factory: Callable[..., Strategy], *, spaces: Sequence[Any] | None = None,
                    n_trials: int = 24, seed: int = 0) -> list[str]:
     """Run the strategy contract against ``factory(space, seed=...)`` on every space.
@@ -86,7 +107,9 @@ def check_strategy(factory: Callable[..., Strategy], *, spaces: Sequence[Any] | 
     Rules: ``ask`` returns members of the space (or a :class:`Proposal` at an allowed
     epoch); ``tell`` accepts trials in any order, infeasible ones included; the same seed
     gives the same asks; with a constraint at least 80 % of asks are feasible; ``ask`` and
-    ``tell`` print nothing and leave numpy's global random state alone.
+    ``tell`` print nothing and leave numpy's global random state alone; a strategy that
+    lists steering methods (``Strategy.steering``) accepts them with a feasible trial and
+    keeps asking members afterwards.
 
     Args:
         factory: a Strategy class or any callable ``(space, seed=...) -> Strategy``.
@@ -141,4 +164,7 @@ def check_strategy(factory: Callable[..., Strategy], *, spaces: Sequence[Any] | 
             raise _contract_error(f"{type(strategy).__name__} ignores constraints on {name}: only {share:.0%} of "
                                   f"asks were feasible (use self.sample_feasible / self.mutate_feasible)")
         passed.append(f"constraint-aware on {name}")
+        for method in sorted(strategy.steering):
+            _steer(factory(space, seed=seed), space, method, seed)
+            passed.append(f"steerable ({method}) on {name}")
     return passed

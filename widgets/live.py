@@ -13,6 +13,10 @@ numbers. :meth:`LiveParetoPlot.flush` redraws from the queue inside ``fig.batch_
 at most once per ``min_interval_seconds`` (about 10 redraws a second), and the run's
 ``RunFinished`` forces a last redraw so the final state is always complete.
 
+:meth:`LiveParetoPlot.on_click` calls back with the official string of a clicked point
+(a cell of the cloud, a trial or a point of the front found), e.g. to open it in an
+:class:`~widgets.arch_view.ArchitectureView`.
+
 >>> plot = LiveParetoPlot(run, x="latency_ms_cpu1t", y="valid_acc")   # doctest: +SKIP
 >>> plot.fig                                                          # doctest: +SKIP
 """
@@ -106,12 +110,15 @@ class LiveParetoPlot:
         self.run, self.x, self.y, self.maximize = run, x, y, tuple(bool(m) for m in maximize)
         self.redraws = 0
         self._throttle = Throttle(min_interval_seconds, clock=clock)
-        self._queue: deque[tuple[int, float, float, bool]] = deque()
+        self._queue: deque[tuple[int, float, float, bool, str]] = deque()
         self._lock = threading.Lock()  # one redraw at a time (run thread vs. kernel thread)
         self._trials: list[int] = []
         self._xs: list[float] = []
         self._ys: list[float] = []
         self._feasible: list[bool] = []
+        self._archs: list[str] = []
+        self._front_archs: list[str] = []
+        self._click_callbacks: list[Callable[[str], None]] = []
         self.fig = self._build_figure()
         for row in run.history.to_dict("records"):  # a run that already has trials
             self._enqueue(row)
@@ -167,7 +174,7 @@ class LiveParetoPlot:
     # --- events (run thread) ------------------------------------------------------------
     def _enqueue(self, row: Any) -> None:
         self._queue.append((int(row["trial"]), float(row.get(self.x, math.nan)), float(row.get(self.y, math.nan)),
-                            bool(row["feasible"])))
+                            bool(row["feasible"]), str(row["arch"])))
 
     def _on_trial(self, event: TrialFinished) -> None:
         self._enqueue(event.row)
@@ -187,7 +194,8 @@ class LiveParetoPlot:
             if not self._queue:
                 return False
             while self._queue:
-                trial, xv, yv, ok = self._queue.popleft()
+                trial, xv, yv, ok, arch = self._queue.popleft()
+                self._archs.append(arch)
                 self._trials.append(trial)
                 self._xs.append(xv)
                 self._ys.append(yv)
@@ -200,12 +208,14 @@ class LiveParetoPlot:
     def _found_front(self) -> tuple[np.ndarray, np.ndarray]:
         points = np.column_stack([self._xs, self._ys]).astype(np.float64)
         ok = np.asarray(self._feasible) & np.isfinite(points).all(axis=1)
-        points = points[ok]
-        if not len(points):
+        rows = np.flatnonzero(ok)
+        if not len(rows):
+            self._front_archs = []
             return np.empty(0), np.empty(0)
-        front = points[non_dominated_mask(points, maximize=list(self.maximize))]
-        front = front[np.argsort(front[:, 0], kind="stable")]
-        return front[:, 0], front[:, 1]
+        rows = rows[non_dominated_mask(points[rows], maximize=list(self.maximize))]
+        rows = rows[np.argsort(points[rows, 0], kind="stable")]
+        self._front_archs = [self._archs[i] for i in rows]
+        return points[rows, 0], points[rows, 1]
 
     def _redraw(self) -> None:
         front_x, front_y = self._found_front()
@@ -217,6 +227,56 @@ class LiveParetoPlot:
             evaluated.marker.cmin, evaluated.marker.cmax = 0, max(int(trials.max()), 1)
             found = self.fig.data[FOUND_FRONT]
             found.x, found.y = front_x, front_y
+
+    # --- clicks ----------------------------------------------------------------------------
+    def on_click(self, callback: Callable[[str], None]) -> Callable[[], None]:
+        """Call ``callback(arch)`` with the official string of a clicked point (a cell of
+        the cloud, a trial, or a point of the front found); returns an unsubscribe function.
+
+        Example:
+            >>> view = ArchitectureView(run.benchmark)       # doctest: +SKIP
+            >>> plot.on_click(view.show)                     # doctest: +SKIP
+        """
+        if not callable(callback):
+            raise ArgumentError(f"callback must be callable, got {callback!r}")
+        if not self._click_callbacks:
+            for k in (CLOUD, TRIALS, FOUND_FRONT):
+                self.fig.data[k].on_click(self._clicked, append=True)
+        self._click_callbacks.append(callback)
+
+        def unsubscribe() -> None:
+            if callback in self._click_callbacks:
+                self._click_callbacks.remove(callback)
+
+        return unsubscribe
+
+    def arch_at(self, trace: int, point: int) -> str:
+        """The official string of point ``point`` of trace ``trace`` (``CLOUD``, ``TRIALS``
+        or ``FOUND_FRONT``).
+
+        Raises:
+            ArgumentError: a trace without architectures, or a point it does not have.
+        """
+        with self._lock:
+            if trace == CLOUD:
+                cells = self.fig.data[CLOUD].customdata
+                if 0 <= point < len(cells):
+                    return str(self.run.space.cell_at(int(cells[point])))
+            elif trace in (TRIALS, FOUND_FRONT):
+                archs = self._archs if trace == TRIALS else self._front_archs
+                if 0 <= point < len(archs):
+                    return archs[point]
+            else:
+                raise ArgumentError(f"trace {trace!r} has no architectures; use CLOUD, TRIALS or FOUND_FRONT")
+        raise ArgumentError(f"trace {trace} has no point {point!r}")
+
+    def _clicked(self, trace: Any, points: Any, _state: Any = None) -> None:
+        if not points.point_inds:
+            return
+        index = next(k for k, t in enumerate(self.fig.data) if t is trace)
+        arch = self.arch_at(index, int(points.point_inds[0]))
+        for callback in list(self._click_callbacks):
+            callback(arch)
 
     @property
     def n_points(self) -> int:

@@ -65,7 +65,8 @@ class Trial(Generic[A]):
     """One finished evaluation, as a strategy sees it (no test metrics).
 
     Attributes:
-        number: 0, 1, ... in the order the run asked for them.
+        number: 0, 1, ... in the order the run asked for them (-1 for a vetoed candidate,
+            which is not a trial of the run's history).
         arch: the evaluated architecture.
         canonical: its isomorphism class (``space.canonical(arch)``).
         epoch: the epoch the architecture was trained to (its fidelity).
@@ -81,6 +82,9 @@ class Trial(Generic[A]):
         finish_seconds: simulated time at which the result became available.
         duplicate: True if the run skipped training because an isomorphic architecture
             was already evaluated at this fidelity (``dedupe=True``); values are copied.
+        vetoed: True if a person vetoed this candidate (``Run.veto``): it was not trained,
+            nothing was charged, ``feasible`` is False and ``objectives`` are NaN, like
+            an architecture that breaks a constraint.
     """
 
     number: int
@@ -95,6 +99,7 @@ class Trial(Generic[A]):
     train_seconds: float = 0.0
     finish_seconds: float = 0.0
     duplicate: bool = False
+    vetoed: bool = False
 
     @property
     def value(self) -> float:
@@ -137,6 +142,15 @@ class SearchProblem:
         return out
 
 
+def _unsupported(strategy: Any, method: str) -> str:
+    """The message for a steering method a strategy does not implement: who does."""
+    from . import STRATEGIES, strategy_names
+
+    able = [name for name in strategy_names() if method in STRATEGIES[name].steering]
+    return (f"{type(strategy).__name__} ({strategy.name!r}) does not support {method}; strategies that do: {able} "
+            f"(every strategy is told the trials a person suggests with Run.suggest)")
+
+
 def check_seed(seed: object) -> int | None:
     """Validate a strategy / run seed: None or an int >= 0."""
     if seed is None:
@@ -163,12 +177,19 @@ class Strategy(ABC, Generic[A]):
         multi_objective: True if the strategy optimizes all objectives jointly (NSGA-II);
             single-objective strategies optimize the first objective.
         multi_fidelity: True if ``ask`` chooses training epochs (successive halving).
+        steering: the optional steering methods the strategy implements, among
+            ``"seed_population"`` and ``"pin_parent"`` (human in the loop, see
+            :meth:`seed_population`); empty for most strategies.
+        manual: True if every trial must come from a person (:class:`ManualStrategy`):
+            ``ask`` cannot propose anything, the run waits for ``Run.suggest``.
         problem: the :class:`SearchProblem`, set by :meth:`setup` (a default one before).
     """
 
     name: ClassVar[str] = "strategy"
     multi_objective: ClassVar[bool] = False
     multi_fidelity: ClassVar[bool] = False
+    steering: ClassVar[frozenset[str]] = frozenset()
+    manual: ClassVar[bool] = False
 
     #: Rejection-sampling attempts before giving up on finding a feasible architecture.
     max_feasible_tries: ClassVar[int] = 1000
@@ -204,6 +225,39 @@ class Strategy(ABC, Generic[A]):
     def hyperparameters(self) -> dict[str, Any]:
         """The strategy's hyperparameters (for histories and reports)."""
         return {}
+
+    # --- optional steering (human in the loop) ----------------------------------------------
+    def seed_population(self, trials: Sequence[Trial[A]]) -> None:
+        """Add finished, feasible trials to what the strategy builds on (its population).
+
+        Optional: strategies that implement it list ``"seed_population"`` in
+        :attr:`steering`. A run calls it through ``Run.seed_population`` with trials it
+        has already told the strategy (nothing new is learnt, nothing is charged).
+
+        Args:
+            trials: feasible trials, in the order they join.
+
+        Raises:
+            ArgumentError: this strategy cannot be seeded (the message lists those that can).
+        """
+        raise ArgumentError(_unsupported(self, "seed_population"))
+
+    def pin_parent(self, trial: Trial[A], *, children: int | None = None) -> None:
+        """Make ``trial`` the parent of the next proposals, overriding the strategy's choice.
+
+        Optional: strategies that implement it list ``"pin_parent"`` in :attr:`steering`.
+        What a parent means is the strategy's: regularized evolution mutates it for the
+        next ``children`` asks; local search restarts its climb from it.
+
+        Args:
+            trial: a finished, feasible trial.
+            children: how many proposals the pin lasts (None: the strategy's default).
+
+        Raises:
+            ArgumentError: this strategy cannot be steered so (the message lists those
+                that can), or a bad ``children``.
+        """
+        raise ArgumentError(_unsupported(self, "pin_parent"))
 
     def __repr__(self) -> str:
         hp = ", ".join(f"{k}={v!r}" for k, v in self.hyperparameters().items())

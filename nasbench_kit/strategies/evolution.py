@@ -4,8 +4,10 @@ Image Classifier Architecture Search", AAAI 2019 (Algorithm 1)."""
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
 from typing import Any
 
+from ..errors import ArgumentError
 from ._fitness import fitness, fitness_sign
 from .base import Strategy, Trial
 
@@ -31,6 +33,12 @@ class RegularizedEvolution(Strategy):
     before the first ``ask`` seeds the population (the workbench UI does this).
     Infeasible trials never join the population.
 
+    Steering (human in the loop, through ``Run.seed_population`` / ``Run.pin_parent``):
+    :meth:`seed_population` adds already-evaluated trials to the population again, as its
+    youngest members (aging then removes the oldest); :meth:`pin_parent` makes a trial the
+    tournament winner of the next ``children`` asks, even while the population is still
+    filling (a person who pins a parent wants its children now).
+
     Cost: ask and tell are O(``sample_size``) plus one mutation (about 25 us on NB-201).
 
     Args:
@@ -54,6 +62,7 @@ class RegularizedEvolution(Strategy):
     """
 
     name = "rea"
+    steering = frozenset({"seed_population", "pin_parent"})
 
     def __init__(self, space: Any, *, seed: int | None = None, population_size: int = 10, sample_size: int = 3) -> None:
         super().__init__(space, seed=seed)
@@ -61,13 +70,26 @@ class RegularizedEvolution(Strategy):
         self.sample_size = self._check_int("sample_size", sample_size, low=1, high=self.population_size)
         self._members: deque[Trial] = deque()
         self._fitness: deque[float] = deque()  # aligned with _members, larger is better
+        self._pinned: Trial | None = None  # a person's choice of parent, for _pinned_left more asks
+        self._pinned_left = 0
 
     @property
     def population(self) -> tuple[Trial, ...]:
         """The living members, oldest first."""
         return tuple(self._members)
 
+    @property
+    def pinned(self) -> tuple[Trial | None, int]:
+        """The pinned parent (None if none) and how many more children it will have."""
+        return self._pinned, self._pinned_left
+
     def ask(self) -> Any:
+        if self._pinned is not None:
+            parent = self._pinned
+            self._pinned_left -= 1
+            if self._pinned_left == 0:
+                self._pinned = None
+            return self.mutate_feasible(parent.arch)
         if len(self._members) < self.population_size:
             return self.sample_feasible()
         return self.mutate_feasible(self._tournament().arch)
@@ -87,6 +109,60 @@ class RegularizedEvolution(Strategy):
         if len(self._members) > self.population_size:  # aging: the oldest dies
             self._members.popleft()
             self._fitness.popleft()
+
+    def seed_population(self, trials: Sequence[Trial]) -> None:
+        """Add feasible trials to the population as its youngest members (oldest die first).
+
+        Args:
+            trials: finished trials; all must be feasible.
+
+        Raises:
+            ArgumentError: an infeasible trial (it could never win a tournament).
+
+        Example:
+            >>> import numpy as np
+            >>> from nasbench_kit.spaces import NB201Space
+            >>> space = NB201Space()
+            >>> cell = space.cell_at(7)
+            >>> trial = Trial(number=0, arch=cell, canonical=space.canonical(cell), epoch=12, feasible=True,
+            ...               objectives=(90.0,), costs={}, valid_curve=np.array([90.0]), curve_epochs=np.array([12]))
+            >>> rea = RegularizedEvolution(space, seed=0, population_size=2, sample_size=1)
+            >>> rea.seed_population([trial])
+            >>> [t.arch == cell for t in rea.population]
+            [True]
+        """
+        trials = list(trials)
+        for trial in trials:
+            if not isinstance(trial, Trial) or not trial.feasible:
+                raise ArgumentError(f"only feasible trials can join the population, got {trial!r}")
+        for trial in trials:
+            self.tell(trial)
+
+    def pin_parent(self, trial: Trial, *, children: int | None = None) -> None:
+        """Use ``trial`` as the tournament winner of the next ``children`` asks (default 1).
+
+        A new pin replaces the previous one; ``children=0`` removes the pin.
+
+        Raises:
+            ArgumentError: an infeasible trial, or ``children`` not an int >= 0.
+
+        Example:
+            >>> import numpy as np
+            >>> from nasbench_kit.spaces import NB201Space
+            >>> space = NB201Space()
+            >>> parent = space.cell_at(1234)
+            >>> trial = Trial(number=0, arch=parent, canonical=space.canonical(parent), epoch=12, feasible=True,
+            ...               objectives=(90.0,), costs={}, valid_curve=np.array([90.0]), curve_epochs=np.array([12]))
+            >>> rea = RegularizedEvolution(space, seed=0)
+            >>> rea.pin_parent(trial, children=2)
+            >>> child = rea.ask()
+            >>> child in space.neighbors(parent) or child == parent, rea.pinned[1]
+            (True, 1)
+        """
+        if not isinstance(trial, Trial) or not trial.feasible:
+            raise ArgumentError(f"only a feasible trial can be pinned as a parent, got {trial!r}")
+        children = 1 if children is None else self._check_int("children", children, low=0)
+        self._pinned, self._pinned_left = (trial, children) if children else (None, 0)
 
     def hyperparameters(self) -> dict[str, Any]:
         return {"population_size": self.population_size, "sample_size": self.sample_size}

@@ -16,6 +16,9 @@ from nasbench_kit.testing import ContractError, check_strategy
 def test_builtin_strategy_passes_the_contract(name):
     passed = check_strategy(STRATEGIES[name], n_trials=16)
     assert {"deterministic on nb201", "constraint-aware on nb101", "out-of-order tells on macro"} <= set(passed)
+    steered = {f"steerable ({method}) on {space}" for method in STRATEGIES[name].steering
+               for space in ("nb201", "nb101", "macro")}
+    assert steered <= set(passed)
 
 
 class GlobalRandom(Strategy):
@@ -49,7 +52,24 @@ class IgnoresConstraints(Strategy):
         pass
 
 
+class ClaimsSteering(Strategy):
+    """Says it can be pinned, but refuses."""
+
+    name = "claims-steering"
+    steering = frozenset({"pin_parent"})
+
+    def ask(self):
+        return self.sample_feasible()
+
+    def tell(self, trial):
+        pass
+
+    def pin_parent(self, trial, *, children=None):
+        raise ArgumentError("no")
+
+
 @pytest.mark.parametrize("broken, rule", [
+    (ClaimsSteering, "lists 'pin_parent' in steering"),
     (GlobalRandom, "global random state"),
     (Unseeded, "not deterministic"),
     (IgnoresConstraints, "ignores constraints"),

@@ -97,3 +97,26 @@ def test_detach_stops_following_and_a_finished_run_is_drawn_at_once(synth_bench)
 def test_unknown_axis_metric_is_refused(synth_bench):
     with pytest.raises(ArgumentError, match="train_loss"):
         LiveParetoPlot(make_run(synth_bench, queries=1), x="train_loss")
+
+
+def test_on_click_reports_the_architecture_of_the_clicked_point(synth_bench):
+    from plotly.callbacks import Points
+
+    run = make_run(synth_bench, queries=30)
+    plot = LiveParetoPlot(run)
+    run.run()
+    clicked = []
+    unsubscribe = plot.on_click(clicked.append)
+    plot.fig.data[CLOUD]._dispatch_on_click(Points(point_inds=[777]), None)
+    plot.fig.data[TRIALS]._dispatch_on_click(Points(point_inds=[5]), None)
+    plot.fig.data[FOUND_FRONT]._dispatch_on_click(Points(point_inds=[0]), None)
+    history = run.history
+    front = pareto_points(history, LATENCY, "valid_acc").query("on_front").sort_values(LATENCY, kind="stable")
+    assert clicked == [str(synth_bench.space.cell_at(777)), history["arch"].iloc[5], front["arch"].iloc[0]]
+    unsubscribe()
+    plot.fig.data[TRIALS]._dispatch_on_click(Points(point_inds=[6]), None)
+    assert len(clicked) == 3
+    with pytest.raises(ArgumentError, match="no point 30"):
+        plot.arch_at(TRIALS, 30)
+    with pytest.raises(ArgumentError, match="has no architectures"):
+        plot.arch_at(TRUE_FRONT, 0)
