@@ -13,7 +13,6 @@ and the race is fair to watch. Runs are driven only through ``Run.step()`` and
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -26,6 +25,7 @@ from nasbench_kit.run import Run
 from nasbench_kit.strategies import make_strategy, strategy_names
 
 from .incumbent import IncumbentPlot
+from .runner import BackgroundThread
 from .status import say
 
 __all__ = ["next_run", "RaceRunner", "StrategyRace"]
@@ -45,7 +45,7 @@ def next_run(runs: Sequence[Run]) -> Run | None:
     return runs[min(live)[1]] if live else None
 
 
-class RaceRunner:
+class RaceRunner(BackgroundThread):
     """Steps several runs in one daemon thread, in order of simulated time, until all finish.
 
     Args:
@@ -65,6 +65,8 @@ class RaceRunner:
         True
     """
 
+    _thread_name = "nasbench-kit-race"
+
     def __init__(self, runs: Sequence[Run], *, on_done: Callable[[RaceRunner], None] | None = None) -> None:
         runs = list(runs)
         if not runs:
@@ -72,33 +74,17 @@ class RaceRunner:
         done = [r for r in runs if getattr(r, "finished", False)]
         if done:
             raise ArgumentError(f"run {done[0]!r} already finished; build new Runs for a new race")
+        super().__init__(on_done=on_done)
         self.runs = runs
-        self.error: BaseException | None = None
         self.steps = 0
-        self._on_done = on_done
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> RaceRunner:
-        """Start the thread (once); returns ``self``."""
-        if self._thread is not None:
-            raise ArgumentError("this RaceRunner was already started; build a new one for a new race")
-        self._thread = threading.Thread(target=self._main, name="nasbench-kit-race", daemon=True)
-        self._thread.start()
-        return self
+    def _work(self) -> None:
+        while (run := next_run(self.runs)) is not None:
+            run.step()  # a stopped run finishes on its next step, publishing RunFinished("stopped")
+            self.steps += 1
 
-    def _main(self) -> None:
-        try:
-            while (run := next_run(self.runs)) is not None:
-                run.step()  # a stopped run finishes on its next step, publishing RunFinished("stopped")
-                self.steps += 1
-        except Exception as error:  # shown by the panel's status line, not lost in the thread
-            self.error = error
-            self._finish_after_error()
-        finally:
-            if self._on_done is not None:
-                self._on_done(self)
-
-    def _finish_after_error(self) -> None:
+    def _after_error(self) -> None:
+        """Stop the other runs (each ends with ``RunFinished("stopped")``)."""
         for run in self.runs:
             run.stop()
             if not run.finished:
@@ -106,17 +92,6 @@ class RaceRunner:
                     run.step()
                 except Exception:  # the broken run itself: its error is already kept
                     pass
-
-    @property
-    def is_running(self) -> bool:
-        """True while the thread is alive."""
-        return self._thread is not None and self._thread.is_alive()
-
-    def wait(self, timeout_seconds: float | None = None) -> bool:
-        """Block until the race ends (or ``timeout_seconds`` pass); True if it ended."""
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout_seconds)
-        return not self.is_running
 
     def stop(self, timeout_seconds: float = 2.0) -> bool:
         """Stop every run after its current step; True if the thread ended in time."""

@@ -18,10 +18,62 @@ from typing import Any
 
 from nasbench_kit.errors import ArgumentError
 
-__all__ = ["BackgroundRun"]
+__all__ = ["BackgroundRun", "BackgroundThread"]
 
 
-class BackgroundRun:
+class BackgroundThread:
+    """One daemon thread doing :meth:`_work` once; the shared lifetime of the workbench's
+    background jobs (:class:`BackgroundRun`, ``race.RaceRunner``).
+
+    An exception in the thread is kept in :attr:`error` (and :meth:`_after_error` runs);
+    ``on_done(self)`` is called in the thread once the work ended, either way.
+    """
+
+    #: Thread name, and the class name in the "already started" message.
+    _thread_name = "nasbench-kit-thread"
+
+    def __init__(self, *, on_done: Callable[[Any], None] | None = None) -> None:
+        self.error: BaseException | None = None
+        self._on_done = on_done
+        self._thread: threading.Thread | None = None
+
+    def _work(self) -> None:  # pragma: no cover - subclasses say what runs
+        raise NotImplementedError
+
+    def _after_error(self) -> None:
+        """Called in the thread after :meth:`_work` raised (nothing by default)."""
+
+    def start(self):
+        """Start the thread (once); returns ``self``."""
+        if self._thread is not None:
+            raise ArgumentError(f"this {type(self).__name__} was already started; build a new one")
+        self._thread = threading.Thread(target=self._main, name=self._thread_name, daemon=True)
+        self._thread.start()
+        return self
+
+    def _main(self) -> None:
+        try:
+            self._work()
+        except Exception as error:  # shown by the caller (a widget's status line), not lost in the thread
+            self.error = error
+            self._after_error()
+        finally:
+            if self._on_done is not None:
+                self._on_done(self)
+
+    @property
+    def is_running(self) -> bool:
+        """True while the thread is alive."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def wait(self, timeout_seconds: float | None = None) -> bool:
+        """Block until the work ends (or ``timeout_seconds`` pass); True if it ended."""
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout_seconds)
+        return not self.is_running
+
+
+class BackgroundRun(BackgroundThread):
     """Runs ``run.run()`` in a daemon thread.
 
     Args:
@@ -36,41 +88,16 @@ class BackgroundRun:
         ArgumentError: the run already finished.
     """
 
+    _thread_name = "nasbench-kit-run"
+
     def __init__(self, run: Any, *, on_done: Callable[[BackgroundRun], None] | None = None) -> None:
         if getattr(run, "finished", False):
             raise ArgumentError(f"the run already finished ({run.finished_reason!r}); build a new Run")
+        super().__init__(on_done=on_done)
         self.run = run
-        self.error: BaseException | None = None
-        self._on_done = on_done
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> BackgroundRun:
-        """Start the thread (once); returns ``self``."""
-        if self._thread is not None:
-            raise ArgumentError("this BackgroundRun was already started; build a new one for a new run")
-        self._thread = threading.Thread(target=self._main, name="nasbench-kit-run", daemon=True)
-        self._thread.start()
-        return self
-
-    def _main(self) -> None:
-        try:
-            self.run.run()
-        except Exception as error:  # shown by the caller (a widget's status line), not lost in the thread
-            self.error = error
-        finally:
-            if self._on_done is not None:
-                self._on_done(self)
-
-    @property
-    def is_running(self) -> bool:
-        """True while the thread is alive."""
-        return self._thread is not None and self._thread.is_alive()
-
-    def wait(self, timeout_seconds: float | None = None) -> bool:
-        """Block until the run ends (or ``timeout_seconds`` pass); True if it ended."""
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout_seconds)
-        return not self.is_running
+    def _work(self) -> None:
+        self.run.run()
 
     def stop(self, timeout_seconds: float = 2.0) -> bool:
         """Ask the run to stop after its current step and wait up to ``timeout_seconds``
