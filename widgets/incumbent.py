@@ -197,7 +197,7 @@ class IncumbentPlot(widgets.VBox):
     @staticmethod
     def _optimum_of(run: Run) -> float:
         """The best report value of the run's benchmark within its constraints (regret's zero)."""
-        kwargs = {"dataset": run.dataset, "constraints": run.constraints}
+        kwargs = {"dataset": run.dataset, "report_dataset": run.report_dataset, "constraints": run.constraints}
         return optimum(run.benchmark, kwargs, metric=run.report_metric)
 
     # --- events (run threads) ------------------------------------------------------------------
