@@ -47,6 +47,10 @@ _SHARD_RE = re.compile(r"^(train|latency)-(\d{6})-([0-9a-f]{12})\.parquet$")
 _LATENCY_META_KEY = b"nasbench_kit_latency"
 
 
+def _utc_now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
 def _digest(keys: Iterable[Any]) -> str:
     return hashlib.sha1(json.dumps(sorted(map(list, keys))).encode()).hexdigest()[:12]
 
@@ -138,7 +142,7 @@ class WorkDir:
         """Append one invocation (its command line, UTC time and ``details``) to the manifest."""
         manifest = self.manifest()
         manifest.setdefault("invocations", []).append(
-            {"command": command, "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **details}
+            {"command": command, "started_utc": _utc_now(), **details}
         )
         self._write_manifest(manifest)
 
@@ -146,7 +150,7 @@ class WorkDir:
         """Add ``details`` (e.g. stage summaries) and the end time to the latest invocation."""
         manifest = self.manifest()
         invocations = manifest.setdefault("invocations", [{}])
-        invocations[-1].update(details, finished_utc=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+        invocations[-1].update(details, finished_utc=_utc_now())
         self._write_manifest(manifest)
 
     def commands(self) -> list[str]:
@@ -227,11 +231,24 @@ class WorkDir:
         for key, row in zip(keys, rows):
             runs[key] = dict(row)
             self._sources[key] = path.name
+        self._note_progress(len(rows))
         return path
+
+    def _note_progress(self, n_runs: int) -> None:
+        """Record in the latest invocation when its last shard landed and how many runs it
+        wrote, so the wall time of an invocation that is killed still counts."""
+        manifest = self.manifest()
+        invocations = manifest.get("invocations")
+        if not invocations:
+            return
+        latest = invocations[-1]
+        latest["last_shard_utc"] = _utc_now()
+        latest["runs_written"] = int(latest.get("runs_written", 0)) + n_runs
+        self._write_manifest(manifest)
 
     def log_failure(self, **details: Any) -> None:
         """Append one failed run to ``failures.jsonl``."""
-        details["time_utc"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        details["time_utc"] = _utc_now()
         with open(self.path / "failures.jsonl", "a") as handle:
             handle.write(json.dumps(details, default=str) + "\n")
 

@@ -9,6 +9,8 @@ fills with the command, recipe, machine and timings); nothing is typed in by han
 from __future__ import annotations
 
 import json
+import re
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -40,6 +42,49 @@ def _seed_agreement(frame: pd.DataFrame, metric: str) -> dict[str, Any]:
                 "median_abs_diff": float((both[seeds[0]] - both[other]).abs().median()),
             }
     return out
+
+
+def _parse_utc(text: str | None) -> datetime | None:
+    try:
+        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ") if text else None
+    except ValueError:
+        return None
+
+
+def _wall_time(frame: pd.DataFrame, invocations: list[dict[str, Any]]) -> dict[str, Any]:
+    """Wall time of the build, two ways.
+
+    ``invocations``: each build invocation from its start to its finish, or, for one that
+    was interrupted, to the last shard it wrote (the builder records both); an interrupted
+    invocation without that record counts as unknown. ``per_seed``: the measured per-run
+    wall seconds on the workers (training + evaluation) summed per seed and divided by the
+    number of workers the build used: the build's compute time without start-up and idle
+    gaps, known for every run however often the build was interrupted.
+    """
+    spans, known = [], True
+    for inv in invocations:
+        start = _parse_utc(inv.get("started_utc"))
+        end = _parse_utc(inv.get("finished_utc") or inv.get("last_shard_utc"))
+        interrupted = not inv.get("finished_utc")
+        hours = (end - start).total_seconds() / 3600 if start and end else None
+        known &= hours is not None
+        spans.append({"started_utc": inv.get("started_utc"), "hours": hours, "interrupted": interrupted,
+                      "runs_written": inv.get("runs_written")})
+    workers = [int(m.group(1)) for inv in invocations
+               for m in [re.search(r"--workers[ =](\d+)", inv.get("command", ""))] if m]
+    n_workers = max(set(workers), key=workers.count) if workers else 1
+    per_run = np.zeros(len(frame))
+    if "train_wall_seconds" in frame:
+        per_run += np.array([float(np.asarray(c)[-1]) if len(np.asarray(c)) else np.nan
+                             for c in frame["train_wall_seconds"]])
+    if "eval_seconds" in frame:
+        per_run += frame["eval_seconds"].to_numpy(np.float64)
+    per_seed = {int(seed): {"runs": int(len(idx)), "worker_hours": float(np.nansum(per_run[idx]) / 3600),
+                            "wall_hours_on_workers": float(np.nansum(per_run[idx]) / 3600 / n_workers)}
+                for seed, idx in frame.groupby("seed").indices.items()}
+    return {"invocations": spans, "invocation_hours": (sum(s["hours"] for s in spans) if known and spans else None),
+            "workers": n_workers, "per_seed": per_seed,
+            "median_run_wall_seconds": float(np.nanmedian(per_run)) if len(per_run) else float("nan")}
 
 
 #: The recipe's acceptance bar (the trained-benchmark issue): over at least this many
@@ -104,6 +149,7 @@ def datasheet_stats(bench: Any, *, lut: Any = None) -> dict[str, Any]:
     out["train_cpu_hours_all_runs"] = float(frame["final_train_seconds"].sum() / 3600)
     if "eval_seconds" in frame:
         out["eval_cpu_hours_all_runs"] = float(frame["eval_seconds"].sum() / 3600)
+    out["wall_time"] = _wall_time(frame, json.loads(dict(bench.meta.extra).get("build_invocations", "[]")))
     baselines = {}
     for metric in ("params", "flops", *[c for c in frame.columns if c.startswith("latency_ms_")]):
         values = live[metric].to_numpy(np.float64)
@@ -133,6 +179,12 @@ def datasheet_stats(bench: Any, *, lut: Any = None) -> dict[str, Any]:
             info["lut_median_abs_error_ms"] = float(np.median(np.abs(predicted[ok] - lat[ok])))
         out[f"latency_{device}"] = info
     return out
+
+
+def _invocation_row(v: dict[str, Any]) -> str:
+    hours = "unknown" if v["hours"] is None else f"{v['hours']:.2f}"
+    runs = "not recorded" if v["runs_written"] is None else str(v["runs_written"])
+    return f"| {v['started_utc']} | {hours} | {'interrupted' if v['interrupted'] else 'yes'} | {runs} |"
 
 
 def _fmt_q(q: dict[str, float], digits: int = 2) -> str:
@@ -197,6 +249,18 @@ def datasheet_markdown(bench: Any, *, lut: Any = None, command: str | None = Non
               f"{_fmt_q(s['train_seconds'])}. Total training CPU time over all runs: "
               f"{s['train_cpu_hours_all_runs']:.2f} h"
               + (f"; evaluation: {s['eval_cpu_hours_all_runs']:.2f} h." if "eval_cpu_hours_all_runs" in s else "."), ""]
+    wall = s["wall_time"]
+    lines += [f"Wall time. Per run on a worker (training + evaluation), median "
+              f"{wall['median_run_wall_seconds']:.2f} s. Summed per seed and divided by the build's "
+              f"{wall['workers']} workers (compute time, without start-up and idle gaps):", "",
+              "| seed | runs | worker hours | hours on the workers |", "|---|---|---|---|"]
+    lines += [f"| {seed} | {v['runs']} | {v['worker_hours']:.2f} | {v['wall_hours_on_workers']:.2f} |"
+              for seed, v in wall["per_seed"].items()]
+    lines += ["", "| invocation started (UTC) | hours | finished | runs written |", "|---|---|---|---|"]
+    lines += [_invocation_row(v) for v in wall["invocations"]]
+    total = wall["invocation_hours"]
+    lines += ["", "Total over invocations: " + ("unknown (an interrupted invocation did not record its last shard)"
+                                                if total is None else f"{total:.2f} h") + ".", ""]
     lines += ["## Do cheap baselines predict accuracy? (non-degenerate classes)", "",
               "| metric | Spearman with valid | Spearman with test | Kendall with test |", "|---|---|---|---|"]
     lines += [f"| {m} | {v['spearman_valid']:.3f} | {v['spearman_test']:.3f} | {v['kendall_test']:.3f} |"

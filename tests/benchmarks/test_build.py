@@ -124,6 +124,20 @@ def test_shards_survive_reopening_and_leftover_temp_files_are_removed(tmp_path):
         assert path.name.startswith("train-000003-")
 
 
+def test_each_shard_records_the_invocations_progress(tmp_path):
+    """A killed invocation still leaves when its last shard landed and how many runs it wrote."""
+    with WorkDir(tmp_path, TINY) as work:
+        work.record_invocation("first")
+        work.write_runs([_fake_row(i, 0) for i in REPS[:3]])
+        work.write_runs([_fake_row(i, 0) for i in REPS[3:5]])
+        work.record_invocation("second")
+        work.write_runs([_fake_row(REPS[5], 0)])
+        first, second = work.manifest()["invocations"]
+    assert first["runs_written"] == 5 and second["runs_written"] == 1
+    assert first["started_utc"] <= first["last_shard_utc"] <= second["started_utc"] <= second["last_shard_utc"]
+    assert "finished_utc" not in first
+
+
 def test_a_run_is_never_written_twice(tmp_path):
     with WorkDir(tmp_path, TINY) as work:
         work.write_runs([_fake_row(REPS[0], 0)])

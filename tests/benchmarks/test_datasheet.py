@@ -53,3 +53,28 @@ def test_acceptance_verdict_follows_the_bar(synth_bench):
         assert "NOT passed" in datasheet_markdown(synth_bench)
     finally:
         ds.ACCEPT_SPEARMAN = bar
+
+
+def test_wall_time_counts_finished_and_interrupted_invocations():
+    import pandas as pd
+
+    from nasbench_kit.benchmarks.datasheet import _wall_time
+
+    frame = pd.DataFrame({"seed": [0, 0, 1], "eval_seconds": [1.0, 1.0, 2.0],
+                          "train_wall_seconds": [np.array([2.0, 5.0]), np.array([1.0, 3.0]), np.array([4.0])]})
+    invocations = [
+        {"command": "python -m nasbench_kit build x --workers 2", "started_utc": "2026-12-01T00:00:00Z",
+         "last_shard_utc": "2026-12-01T01:30:00Z", "runs_written": 40},  # killed: ends at its last shard
+        {"command": "python -m nasbench_kit build x --workers 2", "started_utc": "2026-12-01T02:00:00Z",
+         "finished_utc": "2026-12-01T03:00:00Z"},
+    ]
+    w = _wall_time(frame, invocations)
+    assert w["invocation_hours"] == 2.5 and w["workers"] == 2
+    assert [v["interrupted"] for v in w["invocations"]] == [True, False]
+    # final training wall (last epoch) + evaluation, per seed, divided by the 2 workers
+    assert w["per_seed"][0]["worker_hours"] == (5 + 1 + 3 + 1) / 3600
+    assert w["per_seed"][0]["wall_hours_on_workers"] == 10 / 3600 / 2
+    assert w["per_seed"][1]["runs"] == 1 and w["median_run_wall_seconds"] == 6.0
+    # an interrupted invocation that recorded nothing makes the total unknown, not smaller
+    unknown = _wall_time(frame, [{"command": "build", "started_utc": "2026-12-01T00:00:00Z"}])
+    assert unknown["invocation_hours"] is None and unknown["workers"] == 1
