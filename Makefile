@@ -31,8 +31,21 @@ $(STAMP): pyproject.toml
 lab: setup
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --allow-root $(LAB_ARGS)
 
-test: setup
+test: setup browser
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The browser tests (tests/browser) drive JupyterLab and Voila in Debian's Chromium; they
+# skip, saying why, when it is missing. Installed through apt only when missing, as root.
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@if [ -x "$(CHROMIUM)" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing chromium for the browser tests (apt-get)"; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+			|| echo "notice: chromium did not install; the browser tests will be skipped"; \
+	else \
+		echo "notice: $(CHROMIUM) is missing (install it with: sudo apt-get install chromium); the browser tests will be skipped"; \
+	fi
 
 demo: setup
 	$(PY) -m nasbench_kit demo --out $(DEMO_OUT)

@@ -267,10 +267,11 @@ def _execute(tasks, benchmark, budget, kwargs, best, reference, workers, executo
             return out
         own = None
         if executor is None:
-            from dask.distributed import Client, LocalCluster
+            from dask.distributed import Client
 
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
+            from .dask_cluster import local_cluster
+
+            cluster = local_cluster(workers)
             own = Client(cluster)
             executor = own.get_executor()
         try:

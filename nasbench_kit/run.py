@@ -46,7 +46,7 @@ from .pareto import non_dominated_mask
 from .run_events import Event, IncumbentChanged, RunFinished, Subscribers, TrialFinished
 from .run_human import HumanAction, HumanControls
 from .run_lookup import Lookup
-from .strategies.base import SearchProblem, Strategy, Trial, check_seed
+from .strategies.base import AskCancelled, SearchProblem, Strategy, Trial, check_seed
 
 __all__ = ["Run", "Budget", "TrialFinished", "IncumbentChanged", "RunFinished", "HumanAction"]
 
@@ -218,7 +218,7 @@ class Run(HumanControls):
         self._canonical: dict[Any, str] = {}
         strategy.setup(SearchProblem(
             objectives=self.objectives, constraints=self.constraints, feasible_many=self.feasible_many,
-            search_epoch=self.search_epoch, fidelities=self.fidelities,
+            search_epoch=self.search_epoch, fidelities=self.fidelities, should_stop=self._stop_requested_in_step,
         ))
         self._events = Subscribers()
         self._stop = threading.Event()
@@ -310,6 +310,11 @@ class Run(HumanControls):
             raise ArgumentError(f"epoch {epoch!r} is not recorded by the benchmark; epochs: {list(self.fidelities)}")
         return int(epoch)
 
+    def _stop_requested_in_step(self) -> bool:
+        """Whether a long ask should give up: only inside a step, so that e.g. a surrogate's
+        ``predict`` after the run stopped still works."""
+        return self._in_step and self._stop.is_set()
+
     def _budget_spent(self) -> bool:
         return self.budget.exhausted(now_seconds=self.clock.now_seconds, n_queries=self._n_charged)
 
@@ -347,7 +352,10 @@ class Run(HumanControls):
             return self._finish("budget")
         if self._free_streak >= self.max_free_trials:
             return self._finish("no-new-architectures")
-        source, arch, epoch = self._next_candidate()
+        try:
+            source, arch, epoch = self._next_candidate()
+        except AskCancelled:  # Stop pressed during a long ask (e.g. a surrogate fit)
+            return self._finish("stopped")
         number = len(self._asks)
         self._asks.append((source, str(arch), epoch))
         done = self._submit(number, source, arch, epoch)

@@ -208,6 +208,8 @@ class IncumbentPlot(widgets.VBox):
                 self._queue.append((i, float(row["finish_seconds"]), float(row["incumbent_report"])))
             if self._throttle.due():
                 self.flush()
+            else:  # not yet: draw it when the interval has passed, even if no trial follows
+                self._throttle.defer(self.flush)
 
         return on_trial
 
@@ -269,4 +271,5 @@ class IncumbentPlot(widgets.VBox):
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe = []
+        self._throttle.cancel()
         self.flush(force=True)

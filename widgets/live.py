@@ -65,6 +65,9 @@ class Throttle:
         self.min_interval_seconds = float(min_interval_seconds)
         self._clock = clock
         self._last = -math.inf
+        self._timer: threading.Timer | None = None
+        self._timer_lock = threading.Lock()
+        self._firing = 0  # deferred actions running now
 
     def due(self) -> bool:
         """True if the last :meth:`mark` was at least ``min_interval_seconds`` ago."""
@@ -73,6 +76,40 @@ class Throttle:
     def mark(self) -> None:
         """Record that the action happened now."""
         self._last = self._clock()
+
+    def defer(self, action: Callable[[], object]) -> None:
+        """Run ``action`` once the interval has passed (on a timer thread), unless a
+        deferred action is pending already: the trailing call that draws the end of a
+        burst, e.g. the 9 trials a model-based strategy proposes after each model fit."""
+        with self._timer_lock:
+            if self._timer is not None:
+                return
+            delay = min(self.min_interval_seconds, max(0.0, self.min_interval_seconds - (self._clock() - self._last)))
+            self._timer = threading.Timer(delay, self._fire, args=(action,))
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _fire(self, action: Callable[[], object]) -> None:
+        with self._timer_lock:
+            self._timer = None  # from here on a new item schedules a new deferred action
+            self._firing += 1
+        try:
+            action()
+        finally:
+            with self._timer_lock:
+                self._firing -= 1
+
+    @property
+    def pending(self) -> bool:
+        """Whether a deferred action waits for its timer or is running."""
+        return self._timer is not None or self._firing > 0
+
+    def cancel(self) -> None:
+        """Drop a pending deferred action."""
+        with self._timer_lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
 
 
 def _readable_metrics(run: Any) -> set[str]:
@@ -180,6 +217,8 @@ class LiveParetoPlot:
         self._enqueue(event.row)
         if self._throttle.due():
             self.flush()
+        else:  # not yet: draw it when the interval has passed, even if no trial follows
+            self._throttle.defer(self.flush)
 
     def _on_finished(self, event: RunFinished) -> None:
         self.flush(force=True)
@@ -288,4 +327,5 @@ class LiveParetoPlot:
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe = []
+        self._throttle.cancel()
         self.flush(force=True)

@@ -86,7 +86,9 @@ def dask_client(scheduler: str | None = None, workers: int | None = None) -> Ite
     """A ``distributed.Client``: of the cluster at ``scheduler``, or of a new ``LocalCluster``
     with ``workers`` single-threaded worker processes (default: one per core)."""
     import dask
-    from distributed import Client, LocalCluster
+    from distributed import Client
+
+    from ..dask_cluster import local_cluster
 
     if scheduler is not None:
         with Client(scheduler) as client:
@@ -98,8 +100,8 @@ def dask_client(scheduler: str | None = None, workers: int | None = None) -> Ite
     # Dask's nanny sets MALLOC_TRIM_THRESHOLD_=65536 in its workers, which turns off glibc's
     # dynamic mmap threshold: training ran 2-4x slower (bench/RESULTS.md, "Builder"). Leave
     # glibc's default here; train_unit also repairs it on workers of other clusters.
-    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}), LocalCluster(
-        n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR
+    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}), local_cluster(
+        n, silence_logs=logging.ERROR
     ) as cluster, Client(cluster) as client:
         yield client
 

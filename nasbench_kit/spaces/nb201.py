@@ -45,6 +45,11 @@ _OP_INDEX = {op: i for i, op in enumerate(OPS)}
 _PLACE = tuple(NUM_OPS ** (NUM_EDGES - 1 - k) for k in range(NUM_EDGES))
 
 
+# Cells are immutable values: ``from_indices`` hands out one shared instance per cell
+# (at most 15,625), which spares searches re-validating the same cells thousands of times.
+_INTERNED: dict[tuple[int, ...], Cell201] = {}
+
+
 def _fail(text: object, what: str) -> OutOfSpaceError:
     return OutOfSpaceError(
         f"{what} in NAS-Bench-201 string {text!r}; expected "
@@ -108,6 +113,12 @@ class Cell201:
             >>> Cell201.from_indices([3, 3, 4, 1, 3, 1]).ops[2]
             'avg_pool_3x3'
         """
+        if type(indices) is list or type(indices) is tuple:  # the hot path of sample / mutate
+            key = tuple(indices)
+            known = _INTERNED.get(key)
+            # plain ints only: (True, 0, ...) equals (1, 0, ...) as a key but must be refused
+            if known is not None and all(type(i) is int for i in key):
+                return known
         values = list(indices) if isinstance(indices, (list, tuple, np.ndarray)) else None
         if (
             values is None
@@ -116,7 +127,11 @@ class Cell201:
             or not all(0 <= i < NUM_OPS for i in values)
         ):
             raise OutOfSpaceError(f"op indices must be {NUM_EDGES} ints in 0..{NUM_OPS - 1}, got {indices!r}")
-        return cls(tuple(OPS[int(i)] for i in values))
+        key = tuple(int(i) for i in values)
+        cell = _INTERNED.get(key)
+        if cell is None:
+            cell = _INTERNED[key] = cls(tuple(OPS[i] for i in key))
+        return cell
 
     @classmethod
     def from_string(cls, text: str) -> Cell201:

@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import UnknownNameError
-from .base import Proposal, SearchProblem, Strategy, Trial
+from .base import AskCancelled, Proposal, SearchProblem, Strategy, Trial
 
-__all__ = ["Strategy", "Proposal", "Trial", "SearchProblem", "make_strategy", "strategy_names", "STRATEGIES"]
+__all__ = ["Strategy", "Proposal", "Trial", "SearchProblem", "AskCancelled", "make_strategy", "strategy_names", "STRATEGIES"]
 
 
 def _registry() -> dict[str, type[Strategy]]:

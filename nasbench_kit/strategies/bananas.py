@@ -124,6 +124,7 @@ class Bananas(ModelBasedStrategy):
         standardized = (targets - center) / scale
         networks = []
         for net_seed in rng.integers(2**31 - 1, size=self.num_ensemble):
+            self.problem.check_stop()  # a Stop pressed during the fit waits for one network at most
             network = MLPRegressor(
                 hidden_layer_sizes=(self.layer_width,) * self.num_layers,
                 learning_rate_init=self.learning_rate,

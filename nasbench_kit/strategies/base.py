@@ -41,7 +41,7 @@ from ..objectives import Constraint, Objective
 
 A = TypeVar("A")
 
-__all__ = ["Strategy", "Proposal", "Trial", "SearchProblem", "check_seed"]
+__all__ = ["Strategy", "Proposal", "Trial", "SearchProblem", "AskCancelled", "check_seed"]
 
 
 @dataclass(frozen=True)
@@ -111,6 +111,16 @@ def _no_constraint_check(archs: Sequence[Any]) -> np.ndarray:
     return np.ones(len(archs), dtype=bool)
 
 
+def _never_stop() -> bool:
+    return False
+
+
+class AskCancelled(Exception):
+    """Raised inside a long ``ask`` (e.g. a surrogate fit) by :meth:`SearchProblem.check_stop`
+    once the run was asked to stop: the run then ends as "stopped" without waiting for
+    the ask to finish. Not an error; strategies let it propagate."""
+
+
 @dataclass(frozen=True, eq=False)
 class SearchProblem:
     """What a run tells its strategy before the first ask.
@@ -123,6 +133,8 @@ class SearchProblem:
             constraints.
         search_epoch: the fidelity evaluated by default.
         fidelities: the epochs a multi-fidelity strategy may ask for, ascending.
+        should_stop: ``() -> bool``, True once the run was asked to stop during an ask;
+            strategies whose ask can take long call :meth:`check_stop` in their loops.
     """
 
     objectives: tuple[Objective, ...] = (Objective("valid_acc"),)
@@ -130,6 +142,12 @@ class SearchProblem:
     feasible_many: Callable[[Sequence[Any]], np.ndarray] = _no_constraint_check
     search_epoch: int | None = None
     fidelities: tuple[int, ...] = ()
+    should_stop: Callable[[], bool] = _never_stop
+
+    def check_stop(self) -> None:
+        """Raise :class:`AskCancelled` if the run was asked to stop (cheap; call it often)."""
+        if self.should_stop():
+            raise AskCancelled
 
     def feasible(self, arch: Any) -> bool:
         """True if ``arch`` satisfies every constraint (free)."""

@@ -131,10 +131,20 @@ class GaussianProcessBO(ModelBasedStrategy):
         from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
 
         kernel = ConstantKernel(1.0, (1e-3, 1e3)) * Matern(1.0, (1e-2, 1e3), nu=2.5) + WhiteKernel(1e-2, (1e-6, 1e1))
-        gp = GaussianProcessRegressor(kernel, normalize_y=True, random_state=int(rng.integers(2**31 - 1)))
+        gp = GaussianProcessRegressor(kernel, normalize_y=True, random_state=int(rng.integers(2**31 - 1)),
+                                      optimizer=self._lbfgs_until_stopped)
         with warnings.catch_warnings():  # a hyperparameter at its bound is fine here
             warnings.simplefilter("ignore", ConvergenceWarning)
             return gp.fit(encoded, targets)
+
+    def _lbfgs_until_stopped(self, obj_func: Any, initial_theta: np.ndarray, bounds: np.ndarray) -> tuple[Any, float]:
+        """scikit-learn's default kernel optimizer (L-BFGS-B on the log marginal likelihood,
+        the same call), checking for Stop after every iteration."""
+        from scipy.optimize import minimize
+
+        result = minimize(obj_func, initial_theta, method="L-BFGS-B", jac=True, bounds=bounds,
+                          callback=lambda _: self.problem.check_stop())
+        return result.x, result.fun
 
     def _predict_oriented(self, model: Any, encoded: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         mean, std = model.predict(encoded, return_std=True)

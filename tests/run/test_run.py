@@ -228,3 +228,45 @@ def test_resume_refuses_a_file_that_is_not_a_checkpoint(synth_bench, tmp_path):
     (tmp_path / "x.json").write_text('{"format": "something else"}')
     with pytest.raises(ArgumentError, match="not a run checkpoint"):
         Run.resume(tmp_path / "x.json", synth_bench)
+
+
+@pytest.mark.parametrize("name", ["bananas", "gp-bo"])
+def test_stop_during_a_surrogate_fit_ends_the_run_without_finishing_the_fit(synth_bench, name):
+    """Stop pressed while BANANAS / GP-BO fit their model: the fit gives up at its next
+    check (between ensemble members, after an L-BFGS iteration) and the run ends."""
+    strategy = make_strategy(name, synth_bench.space, num_init=5)
+    run = Run(strategy, synth_bench, budget=Budget(queries=60), seed=0)
+    calls = {"fit": 0, "completed": 0}
+    original = strategy._fit
+
+    def fit_then_press_stop_inside(encoded, targets, rng):
+        calls["fit"] += 1
+        if calls["fit"] == 2:
+            run.stop()  # as if the Stop button were pressed while the model trains
+        model = original(encoded, targets, rng)
+        calls["completed"] += 1
+        return model
+
+    strategy._fit = fit_then_press_stop_inside
+    run.run()
+    assert run.finished_reason == "stopped"
+    assert calls == {"fit": 2, "completed": 1}  # the second fit never finished
+    trials = run.n_trials
+    assert 5 < trials < 60
+    # outside a step the surrogate still answers (a finished run's model can be inspected)
+    mean, std = strategy.predict([synth_bench.space.cell_at(0)])
+    assert np.isfinite(mean).all() and np.isfinite(std).all()
+    assert run.n_trials == trials
+
+
+def test_the_default_gp_optimizer_is_unchanged_by_the_stop_check(synth_bench):
+    """GP-BO's optimizer is scikit-learn's default L-BFGS-B call plus a stop check: same kernel."""
+    from sklearn.gaussian_process import GaussianProcessRegressor
+
+    strategy = make_strategy("gp-bo", synth_bench.space, num_init=5)
+    Run(strategy, synth_bench, budget=Budget(queries=12), seed=1).run()
+    ours = strategy._fitted_model()
+    default = GaussianProcessRegressor(ours.kernel, normalize_y=True, random_state=ours.random_state)
+    default.fit(np.stack(strategy._rows), np.asarray(strategy._targets))
+    assert np.allclose(ours.kernel_.theta, default.kernel_.theta)
+    assert ours.log_marginal_likelihood_value_ == pytest.approx(default.log_marginal_likelihood_value_)

@@ -331,3 +331,14 @@ def test_contract_suite():
     from nasbench_kit.testing import check_search_space
 
     assert "enumeration" in check_search_space(SPACE, seed=3, n_samples=40)
+
+
+def test_from_indices_shares_one_instance_per_cell_and_still_checks_input():
+    first = Cell201.from_indices([1, 1, 1, 1, 1, 1])
+    assert Cell201.from_indices((1, 1, 1, 1, 1, 1)) is first
+    assert Cell201.from_indices(np.array([1] * 6)) is first  # numpy ints resolve to the same cell
+    assert Cell201.from_indices([1] * 6) == Cell201(("skip_connect",) * 6)
+    with pytest.raises(OutOfSpaceError, match="6 ints in 0..4"):  # equal to (1, ...) as a key, still refused
+        Cell201.from_indices([True] * 6)
+    with pytest.raises(OutOfSpaceError, match="6 ints in 0..4"):
+        Cell201.from_indices([1.0] * 6)

@@ -10,6 +10,7 @@ from nasbench_kit.budget import Budget
 from nasbench_kit.errors import UnknownNameError
 from nasbench_kit.run import Run
 from nasbench_kit.strategies import make_strategy
+from tests.widgets.test_live import wait_until_no_deferred_redraw
 from widgets.incumbent import IncumbentPlot, incumbent_figure
 
 
@@ -86,12 +87,23 @@ def test_throttle_with_a_frozen_clock(synth_bench):
     run = make_run(synth_bench, queries=300)
     plot = IncumbentPlot(run, clock=clock)
     run.run(max_steps=150)
+    wait_until_no_deferred_redraw(plot)  # the trailing redraw fired, but the frozen clock says not due
     assert plot.redraws == 1 and plot.n_points == 1  # only the first trial was due
     assert plot.flush() is False
     clock.now = 0.1
     assert plot.flush() is True and plot.n_points == 150
     run.run()
     assert plot.redraws == 3 and plot.n_points == 300  # RunFinished forced the last one
+
+
+def test_the_end_of_a_burst_is_drawn_without_waiting_for_another_trial(synth_bench):
+    run = make_run(synth_bench, queries=50)
+    plot = IncumbentPlot(run, min_interval_seconds=1.0)
+    run.run(max_steps=5)
+    assert not run.finished
+    wait_until_no_deferred_redraw(plot)
+    assert plot.n_points == 5 and plot.redraws == 2
+    plot.detach()
 
 
 def test_throttle_with_the_real_clock_redraws_far_less_than_once_per_trial(synth_bench):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -29,6 +31,24 @@ class FrozenClock:
 
     def __call__(self):
         return self.now
+
+
+def wait_until_no_deferred_redraw(plot, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while plot._throttle.pending and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not plot._throttle.pending
+
+
+def test_the_end_of_a_burst_is_drawn_without_waiting_for_another_trial(synth_bench):
+    """Trials arriving faster than the throttle allows are drawn by a trailing redraw."""
+    run = make_run(synth_bench, queries=50)
+    plot = LiveParetoPlot(run, min_interval_seconds=1.0)
+    run.run(max_steps=5)  # a burst: the first trial is drawn at once, four are queued
+    assert not run.finished
+    wait_until_no_deferred_redraw(plot)
+    assert plot.n_points == 5 and plot.redraws == 2
+    plot.detach()
 
 
 def test_trials_and_found_front_match_the_history(synth_bench):
@@ -69,6 +89,7 @@ def test_frozen_clock_first_trial_then_the_forced_final_redraw(synth_bench):
     run = make_run(synth_bench, queries=500)
     plot = LiveParetoPlot(run, clock=clock)
     run.run(max_steps=250)
+    wait_until_no_deferred_redraw(plot)  # the trailing redraw fired, but the frozen clock says not due
     assert plot.redraws == 1 and plot.n_points == 1  # only the first trial was due
     assert plot.flush() is False  # queued rows, but not due yet
     clock.now = 0.1
