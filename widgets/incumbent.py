@@ -206,10 +206,7 @@ class IncumbentPlot(widgets.VBox):
             row = event.row
             with self._queue_lock:
                 self._queue.append((i, float(row["finish_seconds"]), float(row["incumbent_report"])))
-            if self._throttle.due():
-                self.flush()
-            else:  # not yet: draw it when the interval has passed, even if no trial follows
-                self._throttle.defer(self.flush)
+            self._throttle.now_or_later(self.flush)
 
         return on_trial
 

@@ -89,6 +89,14 @@ class Throttle:
             self._timer.daemon = True
             self._timer.start()
 
+    def now_or_later(self, action: Callable[[], object]) -> None:
+        """Run ``action`` now if due, else :meth:`defer` it: every event gets drawn, at
+        most one action per interval."""
+        if self.due():
+            action()
+        else:
+            self.defer(action)
+
     def _fire(self, action: Callable[[], object]) -> None:
         with self._timer_lock:
             self._timer = None  # from here on a new item schedules a new deferred action
@@ -215,10 +223,7 @@ class LiveParetoPlot:
 
     def _on_trial(self, event: TrialFinished) -> None:
         self._enqueue(event.row)
-        if self._throttle.due():
-            self.flush()
-        else:  # not yet: draw it when the interval has passed, even if no trial follows
-            self._throttle.defer(self.flush)
+        self._throttle.now_or_later(self.flush)
 
     def _on_finished(self, event: RunFinished) -> None:
         self.flush(force=True)

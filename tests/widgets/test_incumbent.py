@@ -10,18 +10,8 @@ from nasbench_kit.budget import Budget
 from nasbench_kit.errors import UnknownNameError
 from nasbench_kit.run import Run
 from nasbench_kit.strategies import make_strategy
-from tests.widgets.test_live import wait_until_no_deferred_redraw
+from tests.widgets.helpers import FrozenClock, wait_until_no_deferred_redraw
 from widgets.incumbent import IncumbentPlot, incumbent_figure
-
-
-class FrozenClock:
-    """A clock that only moves when the test says so."""
-
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
 
 
 def make_run(bench, name="random", *, queries=60, seed=0):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
@@ -13,6 +11,7 @@ from nasbench_kit.errors import ArgumentError
 from nasbench_kit.objectives import Constraint
 from nasbench_kit.run import Run
 from nasbench_kit.strategies import make_strategy
+from tests.widgets.helpers import FrozenClock, wait_until_no_deferred_redraw
 from widgets.live import CLOUD, FOUND_FRONT, TRIALS, TRUE_FRONT, LiveParetoPlot
 
 LATENCY = "latency_ms_cpu1t"
@@ -21,23 +20,6 @@ LATENCY = "latency_ms_cpu1t"
 def make_run(bench, *, queries=60, seed=0, constraints=()):
     return Run(make_strategy("random", bench.space), bench, budget=Budget(queries=queries), seed=seed,
                constraints=constraints)
-
-
-class FrozenClock:
-    """A clock that only moves when the test says so."""
-
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
-
-
-def wait_until_no_deferred_redraw(plot, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while plot._throttle.pending and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert not plot._throttle.pending
 
 
 def test_the_end_of_a_burst_is_drawn_without_waiting_for_another_trial(synth_bench):

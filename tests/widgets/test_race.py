@@ -10,7 +10,8 @@ import pytest
 from nasbench_kit.budget import Budget
 from nasbench_kit.errors import ArgumentError
 from nasbench_kit.run import Run
-from nasbench_kit.strategies import Strategy, make_strategy
+from nasbench_kit.strategies import make_strategy
+from tests.widgets.helpers import Broken
 from widgets.race import RaceRunner, StrategyRace, next_run
 
 
@@ -41,16 +42,6 @@ def test_next_run_skips_finished_runs(synth_bench):
     assert next_run(runs) is runs[0]
     runs[0].run()
     assert next_run(runs) is None
-
-
-class Broken(Strategy):
-    name = "broken"
-
-    def ask(self):
-        raise RuntimeError("ask failed")
-
-    def tell(self, trial):
-        pass
 
 
 def test_an_error_is_kept_and_the_other_runs_are_stopped(synth_bench):

@@ -9,7 +9,8 @@ import pytest
 from nasbench_kit.budget import Budget
 from nasbench_kit.errors import ArgumentError
 from nasbench_kit.run import Run
-from nasbench_kit.strategies import Strategy, make_strategy
+from nasbench_kit.strategies import make_strategy
+from tests.widgets.helpers import Broken
 from widgets.runner import BackgroundRun
 
 
@@ -35,16 +36,6 @@ def test_stop_ends_a_long_run_within_half_a_second(synth_bench):
         background.wait(0.01)
     assert background.stop(timeout_seconds=0.5)
     assert not background.is_running and run.finished_reason == "stopped"
-
-
-class Broken(Strategy):
-    name = "broken"
-
-    def ask(self):
-        raise RuntimeError("ask failed")
-
-    def tell(self, trial):
-        pass
 
 
 def test_an_error_in_the_run_is_kept_and_reported(synth_bench):
