@@ -68,8 +68,10 @@ def _resolve(name_or_path: str | os.PathLike[str]) -> Path:
             return candidate
     if name_or_path == DEFAULT_BENCHMARK:
         raise BenchmarkFormatError(
-            f"the default benchmark {DEFAULT_BENCHMARK!r} is not shipped yet (looked for "
-            f"{[str(c) for c in candidates]}); pass the path of a table instead, e.g. "
+            f"the default benchmark {DEFAULT_BENCHMARK!r} was not found (looked for "
+            f"{[str(c) for c in candidates]}); it ships in the repository's data/ folder (a checkout, or "
+            f"NASBENCH_KIT_DATA pointing at a folder holding it; data/README.md says how to rebuild it); "
+            f"or pass the path of a table instead, e.g. "
             f"load_benchmark('path/to/table.parquet'), or build / import one (`python -m nasbench_kit import ...`)"
         )
     raise BenchmarkFormatError(

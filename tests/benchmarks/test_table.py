@@ -306,7 +306,7 @@ def test_load_benchmark_by_path_and_errors(synthetic_path, tmp_path, monkeypatch
     with pytest.raises(UnknownNameError, match=r"no benchmark named 'nb999'; known names: \['nb201-digits'"):
         load_benchmark("nb999")
     monkeypatch.setattr(registry, "data_dirs", lambda: [tmp_path])
-    with pytest.raises(BenchmarkFormatError, match="'nb201-digits' is not shipped yet .*pass the path"):
+    with pytest.raises(BenchmarkFormatError, match="'nb201-digits' was not found .*data/README.md.*pass the path"):
         load_benchmark()
     (tmp_path / "nb201-digits.parquet").write_bytes(synthetic_path.read_bytes())
     assert load_benchmark().name == "synthetic-nb201"  # found in the data folder
