@@ -50,7 +50,7 @@ def test_schema(bench, frame):
     for column in ("arch", "arch_index", "canonical", "dataset", "seed", "final_epoch", "final_valid_acc",
                    "final_test_acc", "final_train_seconds", "params", "flops", "proxy_params", "latency_ms_cpu1t"):
         assert column in frame.columns, column
-    assert bench.datasets == ["digits-cluttered"]
+    assert tuple(bench.datasets) == ("digits-cluttered",)
     assert set(frame["final_epoch"]) == {bench.max_epoch}
 
 
