@@ -1,0 +1,79 @@
+"""Test-retest of a table's CPU latencies: re-measure random classes, compare with the table.
+
+The build stores, per class, the median of 21 interleaved rounds and their coefficient of
+variation (std / mean). std / mean is inflated by a few rounds that another process or the
+hypervisor disturbed, while the median is not, so this script asks the question that
+matters for a search: would the table's latencies come out the same if measured again?
+It re-measures ``--classes`` random classes with the table's own protocol (warm-up,
+repeats, groups of interleaved networks) and reports the Spearman correlation and the
+relative differences of the medians, and both spreads (std / mean and the robust
+1.4826 * MAD / median) of the new rounds.
+
+    .venv/bin/python bench/bench_latency_retest.py --table data/nb201-digits.parquet --classes 200
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import time
+
+import numpy as np
+from scipy.stats import spearmanr
+
+from nasbench_kit.benchmarks import load_benchmark
+from nasbench_kit.models.nb201 import build_nb201
+from nasbench_kit.spaces import NB201Space
+from nasbench_kit.training import measure_latencies
+
+
+def quantiles(values: np.ndarray) -> str:
+    return " / ".join(f"{q:.4f}" for q in np.quantile(values, [0.05, 0.25, 0.5, 0.75, 0.95]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--table", default="data/nb201-digits.parquet")
+    parser.add_argument("--classes", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--metric", default="latency_ms_cpu1t")
+    args = parser.parse_args()
+
+    bench = load_benchmark(args.table)
+    protocol = json.loads(bench.meta.extra["latency_protocol"])
+    frame = bench.frame
+    rows = frame[frame["seed"] == frame["seed"].min()]
+    rows = rows.sample(min(args.classes, len(rows)), random_state=args.seed)
+    space = NB201Space()
+    shape = tuple(protocol["input_shape"])
+    group = int(protocol["group_size"])
+    print(f"# {platform.platform()}; {len(rows)} classes of {bench.meta.name}; protocol {protocol}")
+
+    start = time.perf_counter()
+    medians, cvs, robust = [], [], []
+    archs = rows["arch"].tolist()
+    for first in range(0, len(archs), group):
+        models = [build_nb201(space.parse(a), 10, C=16, N=5) for a in archs[first : first + group]]
+        for result in measure_latencies(models, shape, warmup=int(protocol["warmup"]),
+                                        repeats=int(protocol["repeats"]), threads=1, seed=args.seed + first):
+            medians.append(result.median_ms)
+            cvs.append(result.cv)
+            robust.append(result.robust_cv)
+    wall = time.perf_counter() - start
+    stored = rows[args.metric].to_numpy(np.float64)
+    medians, cvs, robust = map(np.asarray, (medians, cvs, robust))
+    relative = np.abs(medians - stored) / stored
+    print(f"re-measured in {wall:.1f} s ({wall / len(rows):.3f} s per class)")
+    print(f"Spearman(table, retest) = {spearmanr(stored, medians).statistic:.4f}")
+    print(f"|retest - table| / table, p5/p25/median/p75/p95: {quantiles(relative)}")
+    print(f"retest median / table median (ratio of medians over classes): {np.median(medians / stored):.4f}")
+    print(f"std/mean of the retest rounds, p5/p25/median/p75/p95: {quantiles(cvs)}; "
+          f"{np.mean(cvs < 0.05):.1%} under 5 %")
+    print(f"1.4826*MAD/median of the retest rounds, p5/p25/median/p75/p95: {quantiles(robust)}; "
+          f"{np.mean(robust < 0.05):.1%} under 5 %")
+    print(f"stored std/mean of these classes, median: {np.median(rows['latency_cv_cpu1t']):.4f}")
+
+
+if __name__ == "__main__":
+    main()
