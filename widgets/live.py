@@ -231,8 +231,10 @@ class LiveParetoPlot:
     # --- drawing --------------------------------------------------------------------------
     def flush(self, *, force: bool = False) -> bool:
         """Redraw if rows are queued and the last redraw was ``min_interval_seconds`` ago
-        (or ``force``); returns whether it redrew."""
-        if not self._queue or not (force or self._throttle.due()):
+        (or ``force``); returns whether it redrew. A forced flush (the end of a run)
+        also waits for a redraw another thread has in progress, so that once it returns
+        the figure shows every trial."""
+        if not force and (not self._queue or not self._throttle.due()):
             return False
         with self._lock:
             if not self._queue:

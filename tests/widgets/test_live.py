@@ -123,3 +123,35 @@ def test_on_click_reports_the_architecture_of_the_clicked_point(synth_bench):
         plot.arch_at(TRIALS, 30)
     with pytest.raises(ArgumentError, match="has no architectures"):
         plot.arch_at(TRUE_FRONT, 0)
+
+
+def test_forced_flush_waits_for_a_redraw_in_progress(synth_bench):
+    """RunFinished's forced flush must not return while another thread is still drawing
+    the trials it took from the queue (else the run ends before the figure is complete)."""
+    import threading
+
+    run = make_run(synth_bench, queries=10)
+    plot = LiveParetoPlot(run, min_interval_seconds=0.0)
+    drawing, release = threading.Event(), threading.Event()
+    original = plot._redraw
+
+    def slow_redraw():
+        drawing.set()
+        release.wait(5)
+        original()
+
+    run.run(max_steps=1)
+    plot._redraw = slow_redraw
+    plot._queue.append((99, 1.0, 50.0, True, run.history["arch"].iloc[0]))
+    other = threading.Thread(target=plot.flush)
+    other.start()
+    assert drawing.wait(5)  # the other thread holds the queue's rows and is drawing
+    forced = threading.Thread(target=lambda: plot.flush(force=True))
+    forced.start()
+    forced.join(0.2)
+    assert forced.is_alive()  # waits for the redraw in progress instead of returning at once
+    release.set()
+    forced.join(5)
+    other.join(5)
+    assert not forced.is_alive() and plot.n_points == len(plot.fig.data[TRIALS].x)
+    plot.detach()
