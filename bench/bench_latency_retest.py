@@ -42,6 +42,8 @@ def main() -> None:
 
     bench = load_benchmark(args.table)
     protocol = json.loads(bench.meta.extra["latency_protocol"])
+    recipe = json.loads(bench.meta.extra["recipe"])  # the network the build timed
+    network = {"num_classes": recipe["official_num_classes"], "C": recipe["official_C"], "N": recipe["official_N"]}
     frame = bench.frame
     rows = frame[frame["seed"] == frame["seed"].min()]
     rows = rows.sample(min(args.classes, len(rows)), random_state=args.seed)
@@ -54,7 +56,8 @@ def main() -> None:
     medians, cvs, robust = [], [], []
     archs = rows["arch"].tolist()
     for first in range(0, len(archs), group):
-        models = [build_nb201(space.parse(a), 10, C=16, N=5) for a in archs[first : first + group]]
+        models = [build_nb201(space.parse(a), network["num_classes"], C=network["C"], N=network["N"])
+                  for a in archs[first : first + group]]
         for result in measure_latencies(models, shape, warmup=int(protocol["warmup"]),
                                         repeats=int(protocol["repeats"]), threads=1, seed=args.seed + first):
             medians.append(result.median_ms)
