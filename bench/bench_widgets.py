@@ -321,7 +321,7 @@ def bench_plot(bench, args) -> None:  # noqa: ANN001
             run.run()
             UPDATES.clear()
             for k in range(args.repeats_big):
-                plot._queue.append((n + k, plot._xs[-1], plot._ys[-1], True, plot._archs[-1]))
+                plot._feed.queue.append((n + k, plot._xs[-1], plot._ys[-1], True, plot._archs[-1]))
                 plot.flush(force=True)
             rows = UPDATES.take()
             v = np.array([r[1] for r in rows]) * 1e3

@@ -17,7 +17,6 @@ The numbers come from :func:`nasbench_kit.analysis.incumbent_bands`; this module
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -30,9 +29,9 @@ import plotly.graph_objects as go
 from nasbench_kit.analysis import incumbent_bands
 from nasbench_kit.compare import optimum
 from nasbench_kit.errors import ArgumentError, NasKitError, UnknownNameError
-from nasbench_kit.run import Run, RunFinished, TrialFinished
+from nasbench_kit.run import Run, TrialFinished
 
-from .live import Throttle
+from .live import BatchedRedraw
 from .plots import PALETTE, _rgba
 from .status import say
 
@@ -142,7 +141,6 @@ class IncumbentPlot(widgets.VBox):
                  confidence: float = 0.95, max_points: int = 400, min_interval_seconds: float = 0.1,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.value, self.confidence, self.max_points = value, confidence, max_points
-        self.redraws = 0
         self.status = widgets.HTML()
         self.fig = go.FigureWidget()
         self.runs: list[Run] = []
@@ -151,11 +149,7 @@ class IncumbentPlot(widgets.VBox):
         self._optimum: list[float] = []
         self._times: list[list[float]] = []
         self._incumbents: list[list[float]] = []
-        self._queue: list[tuple[int, float, float]] = []
-        self._queue_lock = threading.Lock()
-        self._draw_lock = threading.Lock()
-        self._throttle = Throttle(min_interval_seconds, clock=clock)
-        self._unsubscribe: list[Callable[[], None]] = []
+        self._feed = BatchedRedraw(self._take, min_interval_seconds, clock=clock)
         super().__init__(children=[self.status, self.fig])
         try:
             self._setup(runs, labels)
@@ -190,9 +184,8 @@ class IncumbentPlot(widgets.VBox):
             self._incumbents.append([])
             if run.n_trials:  # a run that already has trials
                 for t, v in zip(run.column("finish_seconds"), run.column("incumbent_report")):
-                    self._queue.append((i, float(t), float(v)))
-            self._unsubscribe += [run.on(TrialFinished, self._trial_callback(i)),
-                                  run.on(RunFinished, self._on_finished)]
+                    self._feed.queue.append((i, float(t), float(v)))
+            self._feed.follow(run, self._trial_callback(i))
 
     @staticmethod
     def _optimum_of(run: Run) -> float:
@@ -204,35 +197,28 @@ class IncumbentPlot(widgets.VBox):
     def _trial_callback(self, i: int) -> Callable[[TrialFinished], None]:
         def on_trial(event: TrialFinished) -> None:
             row = event.row
-            with self._queue_lock:
-                self._queue.append((i, float(row["finish_seconds"]), float(row["incumbent_report"])))
-            self._throttle.now_or_later(self.flush)
+            self._feed.push((i, float(row["finish_seconds"]), float(row["incumbent_report"])))
 
         return on_trial
 
-    def _on_finished(self, _event: RunFinished) -> None:
-        self.flush(force=True)
-
     # --- drawing ---------------------------------------------------------------------------------
+    @property
+    def redraws(self) -> int:
+        """How many times the figure was redrawn."""
+        return self._feed.redraws
+
     def flush(self, *, force: bool = False) -> bool:
         """Redraw if trials are queued and the last redraw was ``min_interval_seconds`` ago
         (or ``force``); returns whether it redrew. A forced flush (the end of a run)
         also waits for a redraw another thread has in progress, so that once it returns
         the figure shows every trial."""
-        if not force and (not self._queue or not self._throttle.due()):
-            return False
-        with self._draw_lock:
-            with self._queue_lock:
-                queued, self._queue = self._queue, []
-            if not queued:
-                return False
-            for i, t, v in queued:
-                self._times[i].append(t)
-                self._incumbents[i].append(v)
-            self._redraw()
-            self._throttle.mark()
-            self.redraws += 1
-        return True
+        return self._feed.flush(force=force)
+
+    def _take(self, items: list[tuple[int, float, float]]) -> None:
+        for i, t, v in items:
+            self._times[i].append(t)
+            self._incumbents[i].append(v)
+        self._redraw()
 
     def trace_frame(self) -> pd.DataFrame:
         """The drawn trials as a tidy trace frame (``strategy, seed, time, incumbent,
@@ -267,8 +253,4 @@ class IncumbentPlot(widgets.VBox):
 
     def detach(self) -> None:
         """Stop following the runs; what is queued is drawn, later trials are not."""
-        for unsubscribe in self._unsubscribe:
-            unsubscribe()
-        self._unsubscribe = []
-        self._throttle.cancel()
-        self.flush(force=True)
+        self._feed.detach()

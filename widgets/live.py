@@ -40,7 +40,7 @@ from nasbench_kit.objectives import Objective
 from nasbench_kit.pareto import non_dominated_mask
 from nasbench_kit.run import RunFinished, TrialFinished
 
-__all__ = ["LiveParetoPlot", "Throttle"]
+__all__ = ["BatchedRedraw", "LiveParetoPlot", "Throttle"]
 
 #: Trace positions in ``fig.data``.
 CLOUD, TRUE_FRONT, TRIALS, FOUND_FRONT = range(4)
@@ -120,6 +120,77 @@ class Throttle:
                 self._timer = None
 
 
+class BatchedRedraw:
+    """Items queued by run threads and drawn in batches; the one redraw policy of the live plots.
+
+    At most one redraw per ``min_interval_seconds`` (a trailing timer draws the end of a
+    burst), and a forced flush, as at the end of a run, waits for a redraw another thread
+    has in progress, so once it returns the figure shows every item queued before it.
+
+    Args:
+        draw: called with the items taken from the queue, in order, while the redraw lock
+            is held; it records them and redraws the figure.
+        min_interval_seconds, clock: see :class:`Throttle`.
+
+    Attributes:
+        queue: the items waiting (a ``deque``: appends from any thread are safe).
+        lock: held while drawing (also for reading what was drawn from another thread).
+        throttle: the :class:`Throttle`; redraws: how many times ``draw`` was called.
+
+    Example:
+        >>> drawn = []
+        >>> feed = BatchedRedraw(drawn.append, 1e9)
+        >>> feed.push(1); feed.push(2)   # the first is due at once, the second waits
+        >>> feed.flush(force=True), drawn, feed.redraws
+        (True, [[1], [2]], 2)
+        >>> feed.detach()
+    """
+
+    def __init__(self, draw: Callable[[list[Any]], None], min_interval_seconds: float = 0.1, *,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._draw = draw
+        self.throttle = Throttle(min_interval_seconds, clock=clock)
+        self.queue: deque[Any] = deque()
+        self.lock = threading.Lock()
+        self.redraws = 0
+        self._unsubscribe: list[Callable[[], None]] = []
+
+    def push(self, item: Any) -> None:
+        """Queue ``item`` (from a run thread) and redraw now or, throttled, a little later."""
+        self.queue.append(item)
+        self.throttle.now_or_later(self.flush)
+
+    def flush(self, *, force: bool = False) -> bool:
+        """Draw the queued items if the last redraw was ``min_interval_seconds`` ago (or
+        ``force``); returns whether it drew."""
+        if not force and (not self.queue or not self.throttle.due()):
+            return False
+        with self.lock:
+            items = []
+            while self.queue:
+                items.append(self.queue.popleft())
+            if not items:
+                return False
+            self._draw(items)
+            self.throttle.mark()
+            self.redraws += 1
+        return True
+
+    def follow(self, run: Any, on_trial: Callable[[TrialFinished], None]) -> None:
+        """Call ``on_trial`` for each of ``run``'s finished trials, and force a last
+        redraw when it finishes."""
+        self._unsubscribe += [run.on(TrialFinished, on_trial),
+                              run.on(RunFinished, lambda _event: self.flush(force=True))]
+
+    def detach(self) -> None:
+        """Stop following; what is queued is drawn, later trials are not."""
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe = []
+        self.throttle.cancel()
+        self.flush(force=True)
+
+
 def _readable_metrics(run: Any) -> set[str]:
     """Metrics a history row holds: objectives, free costs and the report metric."""
     free = {m for m in run.benchmark.metrics if m not in CURVE_METRICS}
@@ -153,10 +224,7 @@ class LiveParetoPlot:
             if metric not in readable:
                 raise ArgumentError(f"{axis}={metric!r} is not recorded for each trial; use one of {sorted(readable)}")
         self.run, self.x, self.y, self.maximize = run, x, y, tuple(bool(m) for m in maximize)
-        self.redraws = 0
-        self._throttle = Throttle(min_interval_seconds, clock=clock)
-        self._queue: deque[tuple[int, float, float, bool, str]] = deque()
-        self._lock = threading.Lock()  # one redraw at a time (run thread vs. kernel thread)
+        self._feed = BatchedRedraw(self._take, min_interval_seconds, clock=clock)
         self._trials: list[int] = []
         self._xs: list[float] = []
         self._ys: list[float] = []
@@ -166,9 +234,9 @@ class LiveParetoPlot:
         self._click_callbacks: list[Callable[[str], None]] = []
         self.fig = self._build_figure()
         for row in run.history.to_dict("records"):  # a run that already has trials
-            self._enqueue(row)
+            self._feed.queue.append(self._item(row))
         self.flush(force=True)
-        self._unsubscribe = [run.on(TrialFinished, self._on_trial), run.on(RunFinished, self._on_finished)]
+        self._feed.follow(run, lambda event: self._feed.push(self._item(event.row)))
 
     # --- figure ---------------------------------------------------------------------------
     def _build_figure(self) -> go.FigureWidget:
@@ -217,39 +285,31 @@ class LiveParetoPlot:
                 fig.add_vrect(x0=low - pad, x1=c.at_least, annotation_text="infeasible", **style)
 
     # --- events (run thread) ------------------------------------------------------------
-    def _enqueue(self, row: Any) -> None:
-        self._queue.append((int(row["trial"]), float(row.get(self.x, math.nan)), float(row.get(self.y, math.nan)),
-                            bool(row["feasible"]), str(row["arch"])))
-
-    def _on_trial(self, event: TrialFinished) -> None:
-        self._enqueue(event.row)
-        self._throttle.now_or_later(self.flush)
-
-    def _on_finished(self, event: RunFinished) -> None:
-        self.flush(force=True)
+    def _item(self, row: Any) -> tuple[int, float, float, bool, str]:
+        return (int(row["trial"]), float(row.get(self.x, math.nan)), float(row.get(self.y, math.nan)),
+                bool(row["feasible"]), str(row["arch"]))
 
     # --- drawing --------------------------------------------------------------------------
+    @property
+    def redraws(self) -> int:
+        """How many times the figure was redrawn."""
+        return self._feed.redraws
+
     def flush(self, *, force: bool = False) -> bool:
-        """Redraw if rows are queued and the last redraw was ``min_interval_seconds`` ago
+        """Redraw if trials are queued and the last redraw was ``min_interval_seconds`` ago
         (or ``force``); returns whether it redrew. A forced flush (the end of a run)
         also waits for a redraw another thread has in progress, so that once it returns
         the figure shows every trial."""
-        if not force and (not self._queue or not self._throttle.due()):
-            return False
-        with self._lock:
-            if not self._queue:
-                return False
-            while self._queue:
-                trial, xv, yv, ok, arch = self._queue.popleft()
-                self._archs.append(arch)
-                self._trials.append(trial)
-                self._xs.append(xv)
-                self._ys.append(yv)
-                self._feasible.append(ok)
-            self._redraw()
-            self._throttle.mark()
-            self.redraws += 1
-        return True
+        return self._feed.flush(force=force)
+
+    def _take(self, items: list[tuple[int, float, float, bool, str]]) -> None:
+        for trial, xv, yv, ok, arch in items:
+            self._archs.append(arch)
+            self._trials.append(trial)
+            self._xs.append(xv)
+            self._ys.append(yv)
+            self._feasible.append(ok)
+        self._redraw()
 
     def _found_front(self) -> tuple[np.ndarray, np.ndarray]:
         points = np.column_stack([self._xs, self._ys]).astype(np.float64)
@@ -303,7 +363,7 @@ class LiveParetoPlot:
         Raises:
             ArgumentError: a trace without architectures, or a point it does not have.
         """
-        with self._lock:
+        with self._feed.lock:
             if trace == CLOUD:
                 cells = self.fig.data[CLOUD].customdata
                 if 0 <= point < len(cells):
@@ -331,8 +391,4 @@ class LiveParetoPlot:
 
     def detach(self) -> None:
         """Stop following the run; trials already queued are drawn, later ones are not."""
-        for unsubscribe in self._unsubscribe:
-            unsubscribe()
-        self._unsubscribe = []
-        self._throttle.cancel()
-        self.flush(force=True)
+        self._feed.detach()

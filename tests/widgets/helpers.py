@@ -32,6 +32,6 @@ class Broken(Strategy):
 def wait_until_no_deferred_redraw(plot, timeout=10.0):
     """Wait until a throttled plot has no trailing redraw pending or running."""
     deadline = time.monotonic() + timeout
-    while plot._throttle.pending and time.monotonic() < deadline:
+    while plot._feed.throttle.pending and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert not plot._throttle.pending
+    assert not plot._feed.throttle.pending

@@ -142,7 +142,7 @@ def test_forced_flush_waits_for_a_redraw_in_progress(synth_bench):
 
     run.run(max_steps=1)
     plot._redraw = slow_redraw
-    plot._queue.append((99, 1.0, 50.0, True, run.history["arch"].iloc[0]))
+    plot._feed.queue.append((99, 1.0, 50.0, True, run.history["arch"].iloc[0]))
     other = threading.Thread(target=plot.flush)
     other.start()
     assert drawing.wait(5)  # the other thread holds the queue's rows and is drawing
