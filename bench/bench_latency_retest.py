@@ -1,9 +1,9 @@
 """Test-retest of a table's CPU latencies: re-measure random classes, compare with the table.
 
-The build stores, per class, the median of 21 interleaved rounds and their coefficient of
-variation (std / mean). std / mean is inflated by a few rounds that another process or the
-hypervisor disturbed, while the median is not, so this script asks the question that
-matters for a search: would the table's latencies come out the same if measured again?
+The build stores, per class, the median over sweeps of the median of interleaved rounds,
+and the round-to-round spreads (the datasheet reports how the build's own sweeps agree).
+This script asks the same question later, on this machine: would the table's latencies
+come out the same if measured again now?
 It re-measures ``--classes`` random classes with the table's own protocol (warm-up,
 repeats, groups of interleaved networks) and reports the Spearman correlation and the
 relative differences of the medians, and both spreads (std / mean and the robust
@@ -23,9 +23,9 @@ import numpy as np
 from scipy.stats import spearmanr
 
 from nasbench_kit.benchmarks import load_benchmark
+from nasbench_kit.benchmarks.build_latency import time_nb201_cells
 from nasbench_kit.models.nb201 import build_nb201
 from nasbench_kit.spaces import NB201Space
-from nasbench_kit.training import measure_latencies
 
 
 def quantiles(values: np.ndarray) -> str:
@@ -43,24 +43,27 @@ def main() -> None:
     bench = load_benchmark(args.table)
     protocol = json.loads(bench.meta.extra["latency_protocol"])
     recipe = json.loads(bench.meta.extra["recipe"])  # the network the build timed
-    network = {"num_classes": recipe["official_num_classes"], "C": recipe["official_C"], "N": recipe["official_N"]}
+    network = {"num_classes": recipe["official_num_classes"], "C": recipe["official_C"], "N": recipe["official_N"],
+               "input_size": recipe["official_input_size"]}
     frame = bench.frame
     rows = frame[frame["seed"] == frame["seed"].min()]
     rows = rows.sample(min(args.classes, len(rows)), random_state=args.seed)
     space = NB201Space()
-    shape = tuple(protocol["input_shape"])
     group = int(protocol["group_size"])
     print(f"# {platform.platform()}; {len(rows)} classes of {bench.meta.name}; protocol {protocol}")
 
+    reference, scale = None, float(bench.meta.extra.get("latency_reference_ms", "nan"))
+    if "reference" in protocol:  # the table's latencies are ratios to a reference network, times `scale`
+        reference = build_nb201(space.parse(protocol["reference"]), network["num_classes"], C=network["C"],
+                                N=network["N"])
     start = time.perf_counter()
     medians, cvs, robust = [], [], []
     archs = rows["arch"].tolist()
     for first in range(0, len(archs), group):
-        models = [build_nb201(space.parse(a), network["num_classes"], C=network["C"], N=network["N"])
-                  for a in archs[first : first + group]]
-        for result in measure_latencies(models, shape, warmup=int(protocol["warmup"]),
-                                        repeats=int(protocol["repeats"]), threads=1, seed=args.seed + first):
-            medians.append(result.median_ms)
+        for result in time_nb201_cells([space.parse(a) for a in archs[first : first + group]], **network,
+                                       warmup=int(protocol["warmup"]), repeats=int(protocol["repeats"]),
+                                       seed=args.seed + first, reference=reference):
+            medians.append(result.median_ms if reference is None else result.ratio * scale)
             cvs.append(result.cv)
             robust.append(result.robust_cv)
     wall = time.perf_counter() - start

@@ -252,8 +252,12 @@ def _description(recipe: BuildRecipe, latency: bool) -> str:
         f"proxy_params / proxy_flops: the trained proxy network."
     )
     if latency:
-        text += (" latency_ms_cpu1t: the official network at batch 1 on one CPU thread (median of interleaved "
-                 "rounds, see extra['latency_protocol']); latency_cv_cpu1t: std/mean of the rounds.")
+        text += (" latency_ms_cpu1t: the official network at batch 1 on one CPU thread, relative to a reference "
+                 "network timed right before every call (median over rounds of the ratio, median over sweeps), "
+                 "times the reference's median milliseconds (extra['latency_reference_ms']; protocol in "
+                 "extra['latency_protocol']); latency_cv_cpu1t / latency_robust_cv_cpu1t: std/mean and "
+                 "1.4826*MAD/median of the rounds' milliseconds; latency_pass<P>_ms_cpu1t / "
+                 "latency_raw_pass<P>_ms_cpu1t: sweep P's latency and median milliseconds (test-retest).")
     return text
 
 
@@ -281,6 +285,9 @@ def _meta_extra(work: WorkDir, protocol: LatencyProtocol | None) -> dict[str, st
     extra["train_cell_defaults"] = json.dumps(defaults, sort_keys=True)
     if protocol is not None:
         extra["latency_protocol"] = json.dumps(protocol.describe(work.recipe), sort_keys=True)
+        scale = work.latencies()[1]
+        if scale == scale:  # not NaN: measured against the reference network
+            extra["latency_reference_ms"] = repr(scale)
     return extra
 
 
@@ -351,7 +358,7 @@ def build_benchmark(
             coverage[unit.seed] = (stored + (run_key(unit.canonical, unit.seed, recipe.epochs) in done), planned + 1)
         path, n_runs = None, 0
         if out is not None:
-            measured = bool(work.latencies())
+            measured = bool(work.latencies()[0])
             path, n_runs = work.assemble(out, source=command, description=_description(recipe, measured),
                                          extra=_meta_extra(work, latency_protocol if measured else None))
     return BuildReport(train=train_summary, latency=latency_summary, out=path, table_runs=n_runs, coverage=coverage)

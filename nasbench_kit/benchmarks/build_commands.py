@@ -14,6 +14,7 @@ build ...`` takes the same arguments.
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import signal
 import sys
@@ -39,6 +40,7 @@ def _int_list(text: str) -> tuple[int, ...]:
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``build`` sub-command to the kit's parser."""
     from ..training.trainer import RECIPE
+    from .build_latency import LatencyProtocol
 
     p = subparsers.add_parser(
         "build",
@@ -68,20 +70,33 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="write a shard at least this often while runs finish (default 60)")
     p.add_argument("--latency", action="store_true",
                    help="after training, measure CPU latency (batch 1, one thread) of every trained class")
-    p.add_argument("--latency-repeats", dest="latency_repeats", type=int, default=21, help="timed rounds (default 21)")
-    p.add_argument("--latency-warmup", dest="latency_warmup", type=int, default=5, help="untimed calls (default 5)")
-    p.add_argument("--latency-group", dest="latency_group", type=int, default=10,
-                   help="networks timed interleaved (default 10)")
+    defaults = LatencyProtocol()
+    p.add_argument("--latency-repeats", dest="latency_repeats", type=int, default=defaults.repeats,
+                   help=f"timed rounds (default {defaults.repeats})")
+    p.add_argument("--latency-warmup", dest="latency_warmup", type=int, default=defaults.warmup,
+                   help=f"untimed calls (default {defaults.warmup})")
+    p.add_argument("--latency-group", dest="latency_group", type=int, default=defaults.group_size,
+                   help=f"networks timed interleaved (default {defaults.group_size})")
+    p.add_argument("--latency-passes", dest="latency_passes", type=int, default=defaults.passes,
+                   help=f"sweeps over every class, one after the other; the median is kept (default {defaults.passes})")
     p.add_argument("--no-train", dest="train", action="store_false", help="skip training (latency / assemble only)")
     p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bars")
     p.set_defaults(handler=_run_build)
 
 
+def _portable(path: str) -> str:
+    """``path`` relative to the working directory when it lies inside it (commands recorded
+    in a table then work in any checkout), else as given."""
+    full = os.path.abspath(path)
+    here = os.getcwd()
+    return os.path.relpath(full, here) if full.startswith(here + os.sep) else path
+
+
 def command_line(args: argparse.Namespace) -> str:
     """The canonical command line of a parsed ``build`` (every setting explicit)."""
-    words = ["python", "-m", "nasbench_kit", "build", args.benchmark, "--work-dir", args.work_dir]
+    words = ["python", "-m", "nasbench_kit", "build", args.benchmark, "--work-dir", _portable(args.work_dir)]
     if args.out:
-        words += ["--out", args.out]
+        words += ["--out", _portable(args.out)]
     words += ["--seeds", ",".join(map(str, args.seeds))]
     if args.extra_seeds:
         words += ["--extra-seeds", ",".join(map(str, args.extra_seeds)), "--extra-cells", str(args.extra_cells)]
@@ -94,7 +109,8 @@ def command_line(args: argparse.Namespace) -> str:
         words += ["--workers", str(args.workers)]
     if args.latency:
         words += ["--latency", "--latency-repeats", str(args.latency_repeats), "--latency-warmup",
-                  str(args.latency_warmup), "--latency-group", str(args.latency_group)]
+                  str(args.latency_warmup), "--latency-group", str(args.latency_group),
+                  "--latency-passes", str(args.latency_passes)]
     if not args.train:
         words.append("--no-train")
     return shlex.join(words)
@@ -113,7 +129,7 @@ def _run_build(args: argparse.Namespace) -> int:
     plan = BuildPlan(seeds=args.seeds, extra_seeds=args.extra_seeds, extra_cells=args.extra_cells,
                      limit=args.limit, order_seed=args.order_seed)
     protocol = LatencyProtocol(warmup=args.latency_warmup, repeats=args.latency_repeats,
-                               group_size=args.latency_group)
+                               group_size=args.latency_group, passes=args.latency_passes)
     command = command_line(args)
 
     def terminate(signum: int, frame: object) -> None:

@@ -5,7 +5,7 @@ Layout of ``WORK_DIR``::
     build.json                  recipe of every run and the command of every invocation
     .lock                       held (flock) by the one build process using the folder
     shards/train-NNNNNN-H.parquet   finished runs: a valid format-v1 table each
-    latency/latency-NNNNNN-H.parquet  latency of the official-size networks
+    latency/latency-NNNNNN-H.parquet  latency of the official-size networks (one group of one sweep)
     failures.jsonl              runs whose training raised, one JSON object a line
 
 Every shard is written to a temporary file in the same folder and renamed into place
@@ -45,6 +45,8 @@ __all__ = ["WorkDir", "LATENCY_DEVICE"]
 LATENCY_DEVICE = "cpu1t"
 _SHARD_RE = re.compile(r"^(train|latency)-(\d{6})-([0-9a-f]{12})\.parquet$")
 _LATENCY_META_KEY = b"nasbench_kit_latency"
+#: Per-measurement fields of a latency shard (column ``latency_<field>_cpu1t``).
+_LATENCY_FIELDS = ("ms", "cv", "robust_cv", "ratio", "reference_ms")
 
 
 def _utc_now() -> str:
@@ -253,33 +255,83 @@ class WorkDir:
             handle.write(json.dumps(details, default=str) + "\n")
 
     # --- latency shards -------------------------------------------------------------------
-    def latencies(self) -> dict[str, tuple[float, float]]:
-        """``canonical -> (latency_ms, cv)`` of every measured class."""
-        out: dict[str, tuple[float, float]] = {}
+    def latency_passes(self) -> dict[str, dict[int, dict[str, float]]]:
+        """``canonical -> {pass: {ms, cv, robust_cv, ratio, reference_ms}}`` of every measurement.
+
+        ``ratio`` and ``reference_ms`` (a reference network timed next to each call) are NaN
+        in shards measured without a reference; shards written before passes existed count
+        as pass 0.
+
+        Raises:
+            BenchmarkFormatError: the shards were measured with different protocols
+                (mixing them would make the medians incomparable).
+        """
+        out: dict[str, dict[int, dict[str, float]]] = {}
+        protocols: dict[str, str] = {}
         for path in self._shards("latency"):
             try:
                 table = pq.read_table(path)
-                if _LATENCY_META_KEY not in (table.schema.metadata or {}):
+                meta = table.schema.metadata or {}
+                if _LATENCY_META_KEY not in meta:
                     raise BenchmarkFormatError("not a latency shard")
                 data = table.to_pydict()
             except (pa.ArrowException, OSError, BenchmarkFormatError) as err:
                 self._quarantine(path, err)
                 continue
-            for c, ms, cv in zip(data["canonical"], data[f"latency_ms_{LATENCY_DEVICE}"],
-                                 data[f"latency_cv_{LATENCY_DEVICE}"]):
-                out.setdefault(c, (float(ms), float(cv)))
+            protocols.setdefault(meta[_LATENCY_META_KEY].decode(), path.name)
+            n = len(data["canonical"])
+            columns = {key: data.get(f"latency_{key}_{LATENCY_DEVICE}", [np.nan] * n) for key in _LATENCY_FIELDS}
+            for k, (c, p) in enumerate(zip(data["canonical"], data.get("pass", [0] * n))):
+                out.setdefault(c, {}).setdefault(int(p), {key: float(columns[key][k]) for key in _LATENCY_FIELDS})
+        if len(protocols) > 1:
+            (first, a), (second, b) = list(protocols.items())[:2]
+            raise BenchmarkFormatError(
+                f"{self.latency_dir}: latency shards were measured with different protocols ({a}: {first}; "
+                f"{b}: {second}); delete the latency folder to measure again with one protocol")
         return out
 
+    def latencies(self) -> tuple[dict[str, dict[str, Any]], float]:
+        """Every measured class's latency, and the reference scale (ms).
+
+        With a reference network (the build's protocol), a sweep's latency of a class is
+        its ratio to the reference times the scale: the median reference time over every
+        measurement. Without one, it is the median of the rounds.
+
+        Returns:
+            ``({canonical: {latency_ms, cv, robust_cv, passes, raw_passes}}, scale_ms)``:
+            ``latency_ms`` is the median over sweeps, ``cv`` and ``robust_cv`` the medians
+            over sweeps of the round-to-round spreads of the milliseconds, ``passes`` each
+            sweep's latency and ``raw_passes`` each sweep's median milliseconds, by sweep
+            number; ``scale_ms`` is NaN without a reference.
+        """
+        measured = self.latency_passes()
+        references = np.array([m["reference_ms"] for by_pass in measured.values() for m in by_pass.values()])
+        scale = float(np.nanmedian(references)) if np.isfinite(references).any() else float("nan")
+        out: dict[str, dict[str, Any]] = {}
+        for c, by_pass in measured.items():
+            passes = {p: m["ratio"] * scale if np.isfinite(m["ratio"]) else m["ms"] for p, m in sorted(by_pass.items())}
+            out[c] = {"latency_ms": float(np.median(list(passes.values()))),
+                      "cv": float(np.median([m["cv"] for m in by_pass.values()])),
+                      "robust_cv": float(np.median([m["robust_cv"] for m in by_pass.values()])),
+                      "passes": passes, "raw_passes": {p: m["ms"] for p, m in sorted(by_pass.items())}}
+        return out, scale
+
     def write_latencies(self, rows: Sequence[Mapping[str, Any]], protocol: Mapping[str, Any]) -> Path:
-        """Write ``{canonical, arch, arch_index, latency_ms, cv}`` rows as one latency shard."""
-        path = self._shard_path("latency", [[r["canonical"]] for r in rows])
-        table = pa.table({
+        """Write ``{canonical, arch, arch_index, latency_ms, cv[, robust_cv, ratio, reference_ms,
+        pass]}`` rows as one shard."""
+        passes = [int(r.get("pass", 0)) for r in rows]
+        path = self._shard_path("latency", [[r["canonical"], p] for r, p in zip(rows, passes)])
+        columns = {
             "canonical": pa.array([r["canonical"] for r in rows], pa.string()),
             "arch": pa.array([r["arch"] for r in rows], pa.string()),
             "arch_index": pa.array([r["arch_index"] for r in rows], pa.int32()),
-            f"latency_ms_{LATENCY_DEVICE}": pa.array([r["latency_ms"] for r in rows], pa.float64()),
-            f"latency_cv_{LATENCY_DEVICE}": pa.array([r["cv"] for r in rows], pa.float64()),
-        }).replace_schema_metadata({_LATENCY_META_KEY: json.dumps(dict(protocol), sort_keys=True)})
+            "pass": pa.array(passes, pa.int16()),
+        }
+        for key in _LATENCY_FIELDS:
+            source = "latency_ms" if key == "ms" else key
+            columns[f"latency_{key}_{LATENCY_DEVICE}"] = pa.array([r.get(source, np.nan) for r in rows], pa.float64())
+        table = pa.table(columns).replace_schema_metadata(
+            {_LATENCY_META_KEY: json.dumps(dict(protocol), sort_keys=True)})
         write_parquet_atomic(table, path)
         return path
 
@@ -289,8 +341,11 @@ class WorkDir:
         """Merge every stored run (and latency, if measured) into one table at ``out``.
 
         Rows are sorted by ``arch_index`` then ``seed``; nothing is dropped. Latency
-        columns (``latency_ms_cpu1t``, ``latency_cv_cpu1t``) are added when the latency
-        stage ran, NaN for classes not measured yet.
+        columns are added when the latency stage ran, NaN for classes not measured yet:
+        ``latency_ms_cpu1t`` (median over sweeps, see :meth:`latencies`),
+        ``latency_cv_cpu1t`` and ``latency_robust_cv_cpu1t`` (round-to-round spreads)
+        and, with several sweeps, ``latency_pass<P>_ms_cpu1t`` (each sweep's latency) and
+        ``latency_raw_pass<P>_ms_cpu1t`` (each sweep's median milliseconds).
 
         Returns:
             ``(path written, number of runs)``.
@@ -309,11 +364,19 @@ class WorkDir:
             raise BenchmarkFormatError(f"{self.path}: no finished runs to assemble")
         rows = sorted(runs.values(), key=lambda r: (r["arch_index"], r["seed"], r["schedule_epochs"]))
         columns: dict[str, Any] = {}
-        latency = self.latencies()
+        latency, _scale = self.latencies()
         if latency:
-            pairs = [latency.get(r["canonical"], (np.nan, np.nan)) for r in rows]
-            columns[f"latency_ms_{LATENCY_DEVICE}"] = np.array([p[0] for p in pairs], dtype=np.float64)
-            columns[f"latency_cv_{LATENCY_DEVICE}"] = np.array([p[1] for p in pairs], dtype=np.float64)
+            missing: dict[str, Any] = {"latency_ms": np.nan, "cv": np.nan, "robust_cv": np.nan, "passes": {},
+                                       "raw_passes": {}}
+            found = [latency.get(r["canonical"], missing) for r in rows]
+            for key, name in (("latency_ms", "ms"), ("cv", "cv"), ("robust_cv", "robust_cv")):
+                columns[f"latency_{name}_{LATENCY_DEVICE}"] = np.array([f[key] for f in found], dtype=np.float64)
+            passes = sorted({p for f in found for p in f["passes"]})
+            if passes != [0]:  # one column per sweep, for test-retest (a single sweep is the median itself)
+                for p in passes:
+                    for key, name in (("passes", f"pass{p}"), ("raw_passes", f"raw_pass{p}")):
+                        columns[f"latency_{name}_ms_{LATENCY_DEVICE}"] = np.array(
+                            [f[key].get(p, np.nan) for f in found], dtype=np.float64)
         meta = self.recipe.table_meta(source=source, description=description, extra=extra)
         path = write_table(rows_to_table(rows, meta, extra=columns), out)
         return path, len(rows)

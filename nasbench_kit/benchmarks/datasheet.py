@@ -44,6 +44,33 @@ def _seed_agreement(frame: pd.DataFrame, metric: str) -> dict[str, Any]:
     return out
 
 
+def _pass_agreement(main: pd.DataFrame, device: str, kind: str = "pass") -> dict[str, Any]:
+    """Test-retest of latency: how the sweeps (``latency_<kind><P>_ms_<device>``) agree."""
+    pattern = re.compile(rf"^latency_{kind}(\d+)_ms_{re.escape(device)}$")
+    columns = sorted((c for c in main.columns if pattern.match(c)), key=lambda c: int(pattern.match(c).group(1)))
+    if len(columns) < 2:
+        return {}
+    passes = main[columns].dropna().to_numpy(np.float64)
+    if len(passes) < 3:
+        return {}
+    pairs = {}
+    for i in range(len(columns)):
+        for j in range(i + 1, len(columns)):
+            a, b = passes[:, i], passes[:, j]
+            pairs[f"{i} vs {j}"] = {"spearman": float(stats.spearmanr(a, b).statistic),
+                                    "median_rel_diff": float(np.median(np.abs(a - b) / np.minimum(a, b))),
+                                    "ratio_of_medians": float(np.median(b / a))}
+    median = np.median(passes, axis=1)
+    cv = passes.std(axis=1, ddof=1) / passes.mean(axis=1)
+    # how a single sweep ranks classes against the median of the others (a fair retest of one sweep)
+    loo = [float(stats.spearmanr(passes[:, i], np.median(np.delete(passes, i, axis=1), axis=1)).statistic)
+           for i in range(len(columns))]
+    return {"passes": len(columns), "classes": len(passes), "pairs": pairs, "pass_cv": _quantiles(cv),
+            "share_pass_cv_under_5pct": float(np.mean(cv < 0.05)),
+            "rel_dev_from_median": _quantiles(np.abs(passes - median[:, None]).max(axis=1) / median),
+            "spearman_pass_vs_median_of_others": loo}
+
+
 def _parse_utc(text: str | None) -> datetime | None:
     try:
         return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ") if text else None
@@ -166,11 +193,17 @@ def datasheet_stats(bench: Any, *, lut: Any = None) -> dict[str, Any]:
         device = column[len("latency_ms_"):]
         lat = main[column].to_numpy(np.float64)
         info: dict[str, Any] = {"ms": _quantiles(lat)}
-        cv_column = f"latency_cv_{device}"
-        if cv_column in main:
-            cv = main[cv_column].to_numpy(np.float64)
-            info["cv"] = _quantiles(cv)
-            info["share_cv_under_5pct"] = float(np.mean(cv[np.isfinite(cv)] < 0.05))
+        for key, prefix in (("cv", "latency_cv_"), ("robust_cv", "latency_robust_cv_")):
+            if prefix + device in main:
+                spread = main[prefix + device].to_numpy(np.float64)
+                spread = spread[np.isfinite(spread)]
+                if spread.size:
+                    info[key] = _quantiles(spread)
+                    info[f"share_{key}_under_5pct"] = float(np.mean(spread < 0.05))
+        for key, kind in (("retest", "pass"), ("retest_raw", "raw_pass")):
+            retest = _pass_agreement(main, device, kind)
+            if retest:
+                info[key] = retest
         if lut is not None:
             predicted = lut.predict_many([space.parse(a) for a in main["arch"]])
             ok = np.isfinite(lat)
@@ -271,8 +304,36 @@ def datasheet_markdown(bench: Any, *, lut: Any = None, command: str | None = Non
         lines += ["", f"## Latency ({key[len('latency_'):]})", "",
                   f"Milliseconds (min / p5 / p25 / median / p75 / p95 / max): {_fmt_q(info['ms'], 3)}."]
         if "cv" in info:
-            lines.append(f"Repeat-to-repeat coefficient of variation: {_fmt_q(info['cv'], 4)}; "
-                         f"{100 * info['share_cv_under_5pct']:.1f} % of cells under 5 %.")
+            lines.append(f"Round-to-round coefficient of variation within a sweep (std/mean): {_fmt_q(info['cv'], 4)}; "
+                         f"{100 * info['share_cv_under_5pct']:.1f} % of classes under 5 %.")
+        if "robust_cv" in info:
+            lines.append(f"Round-to-round robust spread within a sweep (1.4826*MAD/median): "
+                         f"{_fmt_q(info['robust_cv'], 4)}; {100 * info['share_robust_cv_under_5pct']:.1f} % of "
+                         f"classes under 5 %.")
+        retest = info.get("retest")
+        if retest:
+            lines += ["", f"Test-retest: {retest['passes']} sweeps over all {retest['classes']} classes, one after "
+                      "the other, each with freshly built networks and its own class order; the table keeps the "
+                      "median over sweeps.", "",
+                      "| sweeps | Spearman | median relative difference | ratio of medians (second / first) |",
+                      "|---|---|---|---|"]
+            lines += [f"| {k} | {v['spearman']:.3f} | {100 * v['median_rel_diff']:.1f} % | "
+                      f"{v['ratio_of_medians']:.3f} |" for k, v in retest["pairs"].items()]
+            lines += ["", f"Sweep-to-sweep coefficient of variation (std/mean of the sweep medians of a class): "
+                      f"{_fmt_q(retest['pass_cv'], 4)}; {100 * retest['share_pass_cv_under_5pct']:.1f} % of classes "
+                      f"under 5 %. Largest deviation of a sweep from the stored median, relative: "
+                      f"{_fmt_q(retest['rel_dev_from_median'], 4)}. Spearman of each sweep with the median of the "
+                      "others: " + ", ".join(f"{v:.3f}" for v in retest["spearman_pass_vs_median_of_others"]) + "."]
+        raw = info.get("retest_raw")
+        if raw:
+            lines += ["", "The same sweeps in plain milliseconds (median of the rounds, without the reference "
+                      "network): " + "; ".join(f"sweeps {k}: Spearman {v['spearman']:.3f}, median relative "
+                                               f"difference {100 * v['median_rel_diff']:.1f} %"
+                                               for k, v in raw["pairs"].items())
+                      + f"; sweep-to-sweep coefficient of variation, median {raw['pass_cv']['p50']:.4f}."]
+        if "latency_reference_ms" in extra:
+            lines.append("")
+            lines.append(f"Reference network's median time over the stage: {float(extra['latency_reference_ms']):.3f} ms.")
         if "lut_spearman" in info:
             lines.append(f"Lookup-table predictor (sum of per-op latencies): Spearman {info['lut_spearman']:.3f}, "
                          f"Pearson {info['lut_pearson']:.3f}, median absolute error "

@@ -56,22 +56,33 @@ class LatencyResult:
         robust_cv: 1.4826 * median absolute deviation / median (insensitive to a few
             rounds disturbed by other processes).
         samples_ms: milliseconds of each timed round, in order, ``(repeats,)``.
+        ratio: median over rounds of this model's time divided by the reference model's
+            time measured just before it (NaN without a reference): insensitive to the
+            machine's speed changing from one second to the next.
+        reference_median_ms: median time of the reference calls paired with this model.
     """
 
     median_ms: float
     cv: float
     robust_cv: float
     samples_ms: np.ndarray
+    ratio: float = float("nan")
+    reference_median_ms: float = float("nan")
 
     @classmethod
-    def from_samples(cls, samples_ms: Sequence[float]) -> LatencyResult:
-        """Summarise per-round timings (milliseconds)."""
+    def from_samples(cls, samples_ms: Sequence[float], reference_ms: Sequence[float] | None = None) -> LatencyResult:
+        """Summarise per-round timings (milliseconds); with ``reference_ms`` (the reference
+        model timed right before each round's call) also the median per-round ratio."""
         s = np.asarray(samples_ms, dtype=float)
         median = float(np.median(s))
         mean = float(s.mean())
         cv = float(s.std(ddof=1) / mean) if len(s) > 1 and mean > 0 else 0.0
         robust = float(1.4826 * np.median(np.abs(s - median)) / median) if median > 0 else 0.0
-        return cls(median_ms=median, cv=cv, robust_cv=robust, samples_ms=s)
+        if reference_ms is None:
+            return cls(median_ms=median, cv=cv, robust_cv=robust, samples_ms=s)
+        ref = np.asarray(reference_ms, dtype=float)
+        return cls(median_ms=median, cv=cv, robust_cv=robust, samples_ms=s, ratio=float(np.median(s / ref)),
+                   reference_median_ms=float(np.median(ref)))
 
 
 @dataclass(frozen=True)
@@ -110,6 +121,7 @@ def measure_latencies(
     repeats: int = 21,
     threads: int = 1,
     seed: int = 0,
+    reference=None,
 ) -> list[LatencyResult]:
     """Time many models interleaved (round-robin), so drift affects all of them equally.
 
@@ -122,6 +134,10 @@ def measure_latencies(
         threads: torch intra-op threads while timing (restored afterwards).
         seed: seed of the random input and of the order of models within each round
             (shuffled per round so no model always follows the same one).
+        reference: a model timed right before every timed call of every model, for the
+            results' ``ratio``: on a shared machine whose speed jumps between regimes
+            from second to second, the ratio of two adjacent calls stays put while the
+            milliseconds do not (``bench/RESULTS.md``, "CPU latency").
 
     Returns:
         One :class:`LatencyResult` per model, in the order given.
@@ -142,17 +158,25 @@ def measure_latencies(
     with _threads(threads) as torch:
         x = torch.from_numpy(rng.standard_normal(tuple(input_shape)).astype(np.float32))
         samples = np.zeros((len(models), repeats))
+        reference_samples = np.zeros((len(models), repeats))
         with torch.inference_mode():
-            for model in models:
+            for model in models + ([] if reference is None else [reference]):
                 model.eval()
                 for _ in range(warmup):
                     model(x)
             for r in range(repeats):
                 for m in rng.permutation(len(models)):
                     start = time.perf_counter_ns()
+                    if reference is not None:
+                        reference(x)
+                        middle = time.perf_counter_ns()
+                        reference_samples[m, r] = (middle - start) / 1e6
+                        start = middle
                     models[m](x)
                     samples[m, r] = (time.perf_counter_ns() - start) / 1e6
-    return [LatencyResult.from_samples(s) for s in samples]
+    if reference is None:
+        return [LatencyResult.from_samples(s) for s in samples]
+    return [LatencyResult.from_samples(s, ref) for s, ref in zip(samples, reference_samples)]
 
 
 def measure_latency(

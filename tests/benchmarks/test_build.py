@@ -214,6 +214,98 @@ def test_assemble_keeps_every_run_once_whatever_the_sharding(tmp_path_factory, s
     assert recipe_of_meta(meta, source="t") == TINY
 
 
+def _latency_row(m: int, ms: float, p: int = 0, ratio: float = np.nan, reference_ms: float = np.nan) -> dict:
+    return {"canonical": SPACE.canonical(SPACE.cell_at(REPS[m])), "arch": "x", "arch_index": REPS[m],
+            "pass": p, "latency_ms": ms, "cv": 0.25 * (p + 1), "robust_cv": 0.125 * (p + 1), "ratio": ratio,
+            "reference_ms": reference_ms}
+
+
+def test_assemble_keeps_the_median_of_latency_passes_and_each_pass(tmp_path):
+    with WorkDir(tmp_path, TINY) as work:
+        work.write_runs([_fake_row(i, 0) for i in REPS[:3]])
+        for p, values in enumerate(([2.0, 5.0], [4.0, 1.0], [3.0, 9.0])):
+            work.write_latencies([_latency_row(m, v, p) for m, v in enumerate(values)], {"k": 1})
+        stored = work.latency_passes()[SPACE.canonical(SPACE.cell_at(REPS[0]))]
+        assert sorted(stored) == [0, 1, 2] and stored[1]["ms"] == 4.0 and stored[2]["robust_cv"] == 0.375
+        assert np.isnan(work.latencies()[1])  # no reference network: no scale
+        path, _ = work.assemble(tmp_path / "t.parquet", source="test")
+    table, _ = read_table(path)
+    rows = {r["arch_index"]: r for r in table.to_pylist()}
+    assert rows[REPS[0]]["latency_ms_cpu1t"] == 3.0 and rows[REPS[1]]["latency_ms_cpu1t"] == 5.0
+    assert [rows[REPS[1]][f"latency_pass{p}_ms_cpu1t"] for p in range(3)] == [5.0, 1.0, 9.0]
+    assert [rows[REPS[1]][f"latency_raw_pass{p}_ms_cpu1t"] for p in range(3)] == [5.0, 1.0, 9.0]
+    assert rows[REPS[0]]["latency_cv_cpu1t"] == 0.5 and rows[REPS[0]]["latency_robust_cv_cpu1t"] == 0.25
+    assert np.isnan(rows[REPS[2]]["latency_ms_cpu1t"])  # not measured in any pass
+
+
+def test_latency_relative_to_the_reference_network_is_scaled_by_its_median_time(tmp_path):
+    with WorkDir(tmp_path, TINY) as work:
+        work.write_runs([_fake_row(i, 0) for i in REPS[:2]])
+        # the machine was twice as slow in sweep 1: milliseconds double, ratios do not
+        work.write_latencies([_latency_row(0, 4.0, 0, ratio=0.5, reference_ms=8.0),
+                              _latency_row(1, 12.0, 0, ratio=1.5, reference_ms=8.0)], {})
+        work.write_latencies([_latency_row(0, 8.0, 1, ratio=0.5, reference_ms=16.0),
+                              _latency_row(1, 24.0, 1, ratio=1.5, reference_ms=16.0)], {})
+        latency, scale = work.latencies()
+        path, _ = work.assemble(tmp_path / "t.parquet", source="test")
+    assert scale == 12.0  # median of every reference time
+    rows = {r["arch_index"]: r for r in read_table(path)[0].to_pylist()}
+    assert [rows[REPS[m]]["latency_ms_cpu1t"] for m in (0, 1)] == [6.0, 18.0]
+    assert rows[REPS[0]]["latency_pass0_ms_cpu1t"] == rows[REPS[0]]["latency_pass1_ms_cpu1t"] == 6.0
+    assert (rows[REPS[0]]["latency_raw_pass0_ms_cpu1t"], rows[REPS[0]]["latency_raw_pass1_ms_cpu1t"]) == (4.0, 8.0)
+
+
+def test_latency_shards_of_different_protocols_are_refused(tmp_path):
+    with WorkDir(tmp_path, TINY) as work:
+        work.write_latencies([_latency_row(0, 1.0)], {"repeats": 11})
+        work.write_latencies([_latency_row(1, 1.0)], {"repeats": 21})
+        with pytest.raises(BenchmarkFormatError, match="different protocols.*delete the latency folder"):
+            work.latencies()
+
+
+def test_a_reference_that_is_not_a_cell_is_refused():
+    from nasbench_kit.benchmarks.build_latency import LatencyProtocol
+    from nasbench_kit.errors import NasKitError
+
+    with pytest.raises(NasKitError, match="conv_3x3"):
+        LatencyProtocol(reference="|conv_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|")
+
+
+def test_a_single_pass_adds_no_pass_columns(tmp_path):
+    with WorkDir(tmp_path, TINY) as work:
+        work.write_runs([_fake_row(REPS[0], 0)])
+        work.write_latencies([_latency_row(0, 1.5)], {})
+        path, _ = work.assemble(tmp_path / "t.parquet", source="test")
+    names = read_table(path)[0].column_names
+    assert "latency_ms_cpu1t" in names and not [n for n in names if n.startswith("latency_pass")]
+
+
+def test_latency_stage_measures_each_pass_and_resumes_per_pass(tmp_path):
+    from nasbench_kit.benchmarks.build_latency import LatencyProtocol, latency_stage
+
+    protocol = LatencyProtocol(warmup=0, repeats=1, group_size=2, passes=2)
+    assert LatencyProtocol().describe(TINY)["reference"] == LatencyProtocol().reference
+    with WorkDir(tmp_path, TINY) as work:
+        work.write_runs([_fake_row(i, 0) for i in REPS[:3]])
+        work.write_latencies([{**_latency_row(0, 1.0), "arch": str(SPACE.cell_at(REPS[0]))}],
+                             protocol.describe(TINY))  # pass 0 of one class already measured
+        summary = latency_stage(work, protocol=protocol, progress=False)
+        passes = work.latency_passes()
+    assert summary.already_done == 1 and summary.measured == 5 and summary.passes == 2
+    assert sorted(map(sorted, passes.values())) == [[0, 1]] * 3
+    assert passes[SPACE.canonical(SPACE.cell_at(REPS[0]))][0]["ms"] == 1.0  # kept, not re-measured
+    fresh = passes[SPACE.canonical(SPACE.cell_at(REPS[1]))][1]
+    assert fresh["ratio"] > 0 and fresh["reference_ms"] > 0 and fresh["ms"] > 0
+
+
+@pytest.mark.parametrize("field", ["passes", "repeats", "group_size"])
+def test_latency_protocol_rejects_bad_counts(field):
+    from nasbench_kit.benchmarks.build_latency import LatencyProtocol
+
+    with pytest.raises(ArgumentError, match=f"LatencyProtocol.{field} must be an int >= 1, got 0"):
+        LatencyProtocol(**{field: 0})
+
+
 # --- real builds (Dask, training) ----------------------------------------------------------
 
 
@@ -243,8 +335,9 @@ def test_small_build_end_to_end(tmp_path):
     report = build_benchmark(TINY, plan, tmp_path / "work", out=out, workers=1, latency=True, progress=False,
                              shard_size=2, command="tiny build")
     assert report.complete and report.train.trained == 6 and report.train.failed == 0
-    assert report.latency.measured == 4
+    assert report.latency.measured == 4 * report.latency.passes and report.latency.passes == 2
     table, meta = read_table(out)
+    assert float(meta.extra["latency_reference_ms"]) > 0
     _assert_consistent(table, TINY, plan)
     assert meta.source == "tiny build" and recipe_of_meta(meta, source="t") == TINY
     assert "tiny build" in meta.extra["build_invocations"]

@@ -78,3 +78,24 @@ def test_wall_time_counts_finished_and_interrupted_invocations():
     # an interrupted invocation that recorded nothing makes the total unknown, not smaller
     unknown = _wall_time(frame, [{"command": "build", "started_utc": "2026-12-01T00:00:00Z"}])
     assert unknown["invocation_hours"] is None and unknown["workers"] == 1
+
+
+def test_latency_retest_compares_the_sweeps():
+    import pandas as pd
+
+    from nasbench_kit.benchmarks.datasheet import _pass_agreement
+
+    rng = np.random.default_rng(0)
+    true = rng.uniform(3, 8, 200)
+    frame = pd.DataFrame({f"latency_pass{p}_ms_cpu1t": true * rng.normal(1.0, 0.02, 200) * (1 + 0.1 * p)
+                          for p in range(3)})
+    r = _pass_agreement(frame, "cpu1t")
+    assert r["passes"] == 3 and r["classes"] == 200 and set(r["pairs"]) == {"0 vs 1", "0 vs 2", "1 vs 2"}
+    a, b = frame["latency_pass0_ms_cpu1t"], frame["latency_pass1_ms_cpu1t"]
+    assert r["pairs"]["0 vs 1"]["spearman"] == stats.spearmanr(a, b).statistic > 0.95
+    assert abs(r["pairs"]["0 vs 2"]["ratio_of_medians"] - 1.2) < 0.02  # a sweep 20 % slower shows
+    assert len(r["spearman_pass_vs_median_of_others"]) == 3
+    # pure noise between sweeps: no agreement
+    noisy = pd.DataFrame({f"latency_pass{p}_ms_cpu1t": rng.uniform(3, 8, 200) for p in range(2)})
+    assert abs(_pass_agreement(noisy, "cpu1t")["pairs"]["0 vs 1"]["spearman"]) < 0.2
+    assert _pass_agreement(frame[["latency_pass0_ms_cpu1t"]], "cpu1t") == {}  # one sweep: no retest
