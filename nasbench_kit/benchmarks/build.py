@@ -261,7 +261,8 @@ def _description(recipe: BuildRecipe, latency: bool) -> str:
     return text
 
 
-def _meta_extra(work: WorkDir, protocol: LatencyProtocol | None) -> dict[str, str]:
+def _meta_extra(work: WorkDir, protocol: LatencyProtocol | None, scale: float = float("nan")) -> dict[str, str]:
+    """Metadata of the table; ``scale``: the latency reference time (ms, NaN without one)."""
     import distributed
     import torch
 
@@ -285,7 +286,6 @@ def _meta_extra(work: WorkDir, protocol: LatencyProtocol | None) -> dict[str, st
     extra["train_cell_defaults"] = json.dumps(defaults, sort_keys=True)
     if protocol is not None:
         extra["latency_protocol"] = json.dumps(protocol.describe(work.recipe), sort_keys=True)
-        scale = work.latencies()[1]
         if scale == scale:  # not NaN: measured against the reference network
             extra["latency_reference_ms"] = repr(scale)
     return extra
@@ -358,7 +358,8 @@ def build_benchmark(
             coverage[unit.seed] = (stored + (run_key(unit.canonical, unit.seed, recipe.epochs) in done), planned + 1)
         path, n_runs = None, 0
         if out is not None:
-            measured = bool(work.latencies()[0])
+            latencies, scale = work.latencies()
+            measured = bool(latencies)
             path, n_runs = work.assemble(out, source=command, description=_description(recipe, measured),
-                                         extra=_meta_extra(work, latency_protocol if measured else None))
+                                         extra=_meta_extra(work, latency_protocol if measured else None, scale))
     return BuildReport(train=train_summary, latency=latency_summary, out=path, table_runs=n_runs, coverage=coverage)
