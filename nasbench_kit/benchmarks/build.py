@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ArgumentError
+from ..training.kernels import BASELINE_ENV, check_kernels
 from .build_latency import LatencyProtocol, LatencySummary, latency_stage
 from .build_plan import BuildPlan, Unit, plan_units
 from .build_runs import BuildRecipe, run_key, train_unit
@@ -82,9 +83,15 @@ class TrainSummary:
 
 
 @contextlib.contextmanager
-def dask_client(scheduler: str | None = None, workers: int | None = None) -> Iterator[Any]:
+def dask_client(scheduler: str | None = None, workers: int | None = None, *,
+                kernels: str = "native") -> Iterator[Any]:
     """A ``distributed.Client``: of the cluster at ``scheduler``, or of a new ``LocalCluster``
-    with ``workers`` single-threaded worker processes (default: one per core)."""
+    with ``workers`` single-threaded worker processes (default: one per core).
+
+    ``kernels="baseline"`` starts the local workers with
+    :data:`~nasbench_kit.training.kernels.BASELINE_ENV` (read when torch loads), so they can
+    train a recipe of baseline kernels; a cluster at ``scheduler`` must be started so itself.
+    """
     import dask
     from distributed import Client
 
@@ -100,7 +107,10 @@ def dask_client(scheduler: str | None = None, workers: int | None = None) -> Ite
     # Dask's nanny sets MALLOC_TRIM_THRESHOLD_=65536 in its workers, which turns off glibc's
     # dynamic mmap threshold: training ran 2-4x slower (bench/RESULTS.md, "Builder"). Leave
     # glibc's default here; train_unit also repairs it on workers of other clusters.
-    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}), local_cluster(
+    environ = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+    if check_kernels(kernels) == "baseline":
+        environ.update({f"distributed.nanny.pre-spawn-environ.{k}": v for k, v in BASELINE_ENV.items()})
+    with dask.config.set(environ), local_cluster(
         n, silence_logs=logging.ERROR
     ) as cluster, Client(cluster) as client:
         yield client
@@ -343,7 +353,7 @@ def build_benchmark(
                 train_summary = train_stage(work, units, client, max_in_flight=max_in_flight, shard_size=shard_size,
                                             flush_seconds=flush_seconds, progress=progress, on_result=on_result)
             else:
-                with dask_client(scheduler, workers) as new_client:
+                with dask_client(scheduler, workers, kernels=recipe.kernels) as new_client:
                     train_summary = train_stage(work, units, new_client, max_in_flight=max_in_flight,
                                                 shard_size=shard_size, flush_seconds=flush_seconds,
                                                 progress=progress, on_result=on_result)

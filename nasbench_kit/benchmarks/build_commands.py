@@ -61,6 +61,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--epochs", type=int, default=RECIPE["epochs"], help=f"training epochs (default {RECIPE['epochs']})")
     p.add_argument("--C", dest="C", type=int, default=RECIPE["C"], help=f"proxy network width (default {RECIPE['C']})")
     p.add_argument("--N", dest="N", type=int, default=RECIPE["N"], help=f"proxy cells per stage (default {RECIPE['N']})")
+    p.add_argument("--kernels", choices=("native", "baseline"), default="native",
+                   help="CPU kernels: the processor's fastest (native, default) or baseline ones that no instruction "
+                        "set changes, several times slower (see nasbench_kit/training/kernels.py)")
     p.add_argument("--scheduler", help="address of an existing Dask scheduler (default: a new LocalCluster)")
     p.add_argument("--workers", type=int, help="LocalCluster worker processes (default: one per core)")
     p.add_argument("--max-in-flight", dest="max_in_flight", type=int,
@@ -103,6 +106,8 @@ def command_line(args: argparse.Namespace) -> str:
     if args.limit is not None:
         words += ["--limit", str(args.limit)]
     words += ["--order-seed", str(args.order_seed), "--epochs", str(args.epochs), "--C", str(args.C), "--N", str(args.N)]
+    if args.kernels != "native":
+        words += ["--kernels", args.kernels]
     if args.scheduler:
         words += ["--scheduler", args.scheduler]
     if args.workers is not None:
@@ -125,7 +130,8 @@ def _run_build(args: argparse.Namespace) -> int:
     if args.benchmark not in BENCHMARKS:
         raise UnknownNameError(f"benchmark {args.benchmark!r} cannot be built; known: {list(BENCHMARKS)}")
     _, dataset = BENCHMARKS[args.benchmark]
-    recipe = BuildRecipe(benchmark=args.benchmark, dataset=dataset, epochs=args.epochs, C=args.C, N=args.N)
+    recipe = BuildRecipe(benchmark=args.benchmark, dataset=dataset, epochs=args.epochs, C=args.C, N=args.N,
+                         kernels=args.kernels)
     plan = BuildPlan(seeds=args.seeds, extra_seeds=args.extra_seeds, extra_cells=args.extra_cells,
                      limit=args.limit, order_seed=args.order_seed)
     protocol = LatencyProtocol(warmup=args.latency_warmup, repeats=args.latency_repeats,

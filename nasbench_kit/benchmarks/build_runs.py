@@ -33,6 +33,7 @@ import pyarrow as pa
 
 from ..errors import ArgumentError, BenchmarkFormatError, OutOfSpaceError, UnknownNameError
 from ..training.digits import DEFAULT_DATA_SEED, DigitsRecipe
+from ..training.kernels import check_kernels
 from ..training.proxies import resolve_model_size
 from ..training.recipe import RECIPE
 from .schema import CURVE_COLUMNS, TableMeta, build_table
@@ -84,6 +85,8 @@ class BuildRecipe:
             ``model_size`` (JSON values; missing keys take ``PROXY_SIZES``; see
             :func:`nasbench_kit.training.proxies.resolve_model_size`). Stored as sorted
             ``(key, value)`` pairs, so the recipe stays hashable; ``C`` and ``N`` are NB201's.
+        kernels: ``"native"`` or ``"baseline"`` CPU kernels (``train_cell``'s ``kernels``;
+            :mod:`nasbench_kit.training.kernels`). Left out of the JSON at ``"native"``.
 
     Raises:
         ArgumentError: a field with a wrong type or range.
@@ -108,6 +111,7 @@ class BuildRecipe:
     official_num_classes: int = 10
     space: str = "nb201"
     model_size: Any = None
+    kernels: str = "native"
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -128,6 +132,7 @@ class BuildRecipe:
                 object.__setattr__(self, f.name, float(value))
             elif not isinstance(value, bool):
                 raise ArgumentError(f"BuildRecipe.{f.name} must be a bool, got {value!r}")
+        check_kernels(self.kernels)
         if self.space not in RECIPE_SPACES:
             raise ArgumentError(f"BuildRecipe.space must be one of {RECIPE_SPACES}, got {self.space!r}")
         if self.space != "nb201" and self.benchmark == _DEFAULT_BENCHMARK:
@@ -143,7 +148,8 @@ class BuildRecipe:
         for NB101 and macro)."""
         out = dict(epochs=self.epochs, C=self.C, N=self.N, batch_size=self.batch_size, lr=self.lr,
                    momentum=self.momentum, weight_decay=self.weight_decay, nesterov=self.nesterov,
-                   curve_renders=self.curve_renders or None, ema_decay=self.ema_decay, threads=1, fast_pool=True)
+                   curve_renders=self.curve_renders or None, ema_decay=self.ema_decay, threads=1, fast_pool=True,
+                   kernels=self.kernels)
         if self.space != "nb201":
             out["model_size"] = self.proxy_model_size()
         return out
@@ -153,6 +159,8 @@ class BuildRecipe:
         out = asdict(self)
         if self.space == "nb201":
             out.pop("space")
+        if self.kernels == "native":
+            out.pop("kernels")
         if self.model_size is None:
             out.pop("model_size")
         else:

@@ -37,6 +37,7 @@ from ..spaces.macro import MacroArch
 from ..spaces.nb101 import Cell101
 from ..spaces.nb201 import Cell201
 from .digits import DigitsSplits
+from .kernels import check_kernels, kernel_session
 from .proxies import PROXY_SIZES, _space_name, build_proxy, proxy_size, resolve_model_size
 from .recipe import RECIPE
 
@@ -189,6 +190,7 @@ def train_cell(
     ema_decay: float = RECIPE["ema_decay"],
     keep_state: bool = False,
     model_size: dict | None = None,
+    kernels: str = "native",
 ) -> TrainResult:
     """Train the proxy network of ``cell`` and record its per-epoch learning curve.
 
@@ -231,6 +233,10 @@ def train_cell(
             ``MacroSpace`` of ``cell`` when it is not the default one). Must be None for
             NB201, whose size is ``C`` and ``N``. The resolved size is
             ``hyper["model_size"]`` (see :func:`proxy_size`).
+        kernels: ``"native"`` (the processor's fastest CPU kernels) or ``"baseline"``
+            (oneDNN off, in a process started with ATen's ``default`` dispatch level and
+            ``MKL_CBWR=COMPATIBLE``, so no kernel depends on the instruction set; several
+            times slower; see :mod:`nasbench_kit.training.kernels`).
 
     Returns:
         A :class:`TrainResult`.
@@ -239,6 +245,8 @@ def train_cell(
         OutOfSpaceError: if an argument has the wrong type or range, ``cell`` is not a
             member of its space, or (NB101, macro) a minibatch of one image would reach a
             batch norm at 1x1 resolution (change ``batch_size``).
+        ArgumentError: ``kernels`` is unknown, or ``"baseline"`` in a process started
+            without :data:`~nasbench_kit.training.kernels.BASELINE_ENV`.
 
     Example:
         >>> from nasbench_kit.spaces import Cell201
@@ -250,6 +258,7 @@ def train_cell(
         True
     """
     _check(cell, data, seed, epochs, C, N, batch_size, lr, momentum, weight_decay, threads)
+    check_kernels(kernels)
     if isinstance(ema_decay, bool) or not isinstance(ema_decay, (int, float)) or not 0.0 <= ema_decay < 1.0:
         raise OutOfSpaceError(f"ema_decay must be a number in [0, 1), got {ema_decay!r}")
     eval_renders = data.recipe.renders_eval
@@ -265,11 +274,12 @@ def train_cell(
     hyper = dict(epochs=int(epochs), C=int(C), N=int(N), batch_size=int(batch_size), lr=float(lr),
                  momentum=float(momentum), weight_decay=float(weight_decay), nesterov=bool(nesterov),
                  threads=int(threads), fast_pool=bool(fast_pool), channels_last=bool(channels_last),
-                 curve_renders=None if curve_renders is None else int(curve_renders), ema_decay=float(ema_decay))
+                 curve_renders=None if curve_renders is None else int(curve_renders), ema_decay=float(ema_decay),
+                 kernels=kernels)
     if not nb201:  # C, N and fast_pool are NB201's; the proxy's size is model_size
         del hyper["C"], hyper["N"]
         hyper.update(fast_pool=False, model_size=dict(size))
-    with _torch_session(int(threads)) as torch:
+    with _torch_session(int(threads)) as torch, kernel_session(torch, kernels):
         def tensors(x: np.ndarray, y: np.ndarray):
             # (n, 1, H, W) grayscale -> (n, 3, H, W): the official stem takes 3 channels
             layout = torch.channels_last if channels_last else torch.contiguous_format
