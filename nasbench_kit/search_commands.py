@@ -205,7 +205,8 @@ def _handle_compare(args: argparse.Namespace) -> int:
     baseline = "random" if "random" in names else None
     final = analysis.final_table(frame, baseline=baseline)
     ranks = analysis.rank_table(frame)
-    band = analysis.bands(frame)
+    x = analysis.trace_axis(frame)  # "evaluations" when the benchmark records no training times
+    band = analysis.bands(frame, x=x)
     final.to_csv(out / "final_regret.csv", index=False)
     ranks.to_csv(out / "ranks.csv", index=False)
     band.to_csv(out / "regret_bands.csv", index=False)
@@ -216,8 +217,8 @@ def _handle_compare(args: argparse.Namespace) -> int:
     written.append("summary.json")
 
     def make(plots: Any) -> list[str]:
-        plots.regret_figure(band, title=f"regret on {bench.name}").write_html(out / "regret.html",
-                                                                              include_plotlyjs="cdn")
+        plots.regret_figure(band, x=x, title=f"regret on {bench.name}").write_html(out / "regret.html",
+                                                                                   include_plotlyjs="cdn")
         return ["regret.html"]
 
     written += _plots(out, make)
