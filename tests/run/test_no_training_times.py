@@ -100,3 +100,14 @@ def test_cli_seconds_budget_refused_before_work(timeless_path, tmp_path, budget,
                  "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert err.count("error:") == 1 and "records no training times" in err and not out.exists()
+
+
+def test_run_summary_warns_when_most_budget_went_to_isomorphs(synth_bench):
+    from nasbench_kit.objectives import Constraint
+
+    limit = [Constraint("latency_ms_cpu1t", at_most=0.7)]
+    kwargs = dict(budget=Budget(queries=60), constraints=limit, seed=0)
+    wasteful = Run(make_strategy("rea", synth_bench.space, seed=0), synth_bench, **kwargs).run().summary()
+    assert wasteful["isomorph_share"] > 0.5 and "isomorphic" in wasteful["warnings"][0]
+    deduped = Run(make_strategy("rea", synth_bench.space, seed=0), synth_bench, dedupe=True, **kwargs).run()
+    assert deduped.summary()["warnings"] == [] and deduped.summary()["isomorph_share"] == 0.0
