@@ -32,7 +32,6 @@ import contextlib
 import hashlib
 import inspect
 import json
-import logging
 import os
 import platform
 import time
@@ -101,7 +100,7 @@ def dask_client(scheduler: str | None = None, workers: int | None = None) -> Ite
     # dynamic mmap threshold: training ran 2-4x slower (bench/RESULTS.md, "Builder"). Leave
     # glibc's default here; train_unit also repairs it on workers of other clusters.
     with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}), local_cluster(
-        n, silence_logs=logging.ERROR
+        n
     ) as cluster, Client(cluster) as client:
         yield client
 
