@@ -27,7 +27,7 @@ from .errors import ArgumentError, UnknownNameError
 from .objectives import Constraint, check_metrics
 from .pareto import non_dominated_mask
 
-__all__ = ["on_grid", "time_grid", "bands", "final_values", "final_table", "rank_table", "pareto_points",
+__all__ = ["on_grid", "trace_axis", "time_grid", "bands", "final_values", "final_table", "rank_table", "pareto_points",
            "space_points", "feasible_count", "TRACE_VALUES", "history_trace", "incumbent_bands", "cell_edges",
            "learning_curve", "arch_metrics", "isomorphs", "neighbor_table", "metric_table", "metric_histograms",
            "spearman_matrix", "op_importance"]
@@ -39,12 +39,33 @@ def _need(frame: pd.DataFrame, *columns: str) -> None:
         raise ArgumentError(f"the frame has no column(s) {missing}; it has {list(frame.columns)}")
 
 
+def trace_axis(frame: pd.DataFrame) -> str:
+    """The x column to draw incumbent traces against: ``"time"`` (simulated seconds) when the
+    frame has finite times, else ``"evaluations"`` (or ``"trial"``), as on a benchmark that
+    records no training times.
+
+    >>> trace_axis(pd.DataFrame({"time": [float("nan")], "evaluations": [1], "trial": [0]}))
+    'evaluations'
+    """
+    if "time" in frame.columns and np.isfinite(frame["time"].to_numpy(np.float64)).any():
+        return "time"
+    for name in ("evaluations", "trial"):
+        if name in frame.columns:
+            return name
+    raise ArgumentError(f"the frame has no usable x column (time, evaluations, trial); it has {list(frame.columns)}")
+
+
 def time_grid(frame: pd.DataFrame, *, x: str = "time", points: int = 100, log: bool = False) -> np.ndarray:
     """``points`` values spanning ``frame[x]`` (linear, or logarithmic for wide ranges)."""
     _need(frame, x)
     values = frame[x].to_numpy(np.float64)
     values = values[np.isfinite(values)]
     if not values.size:
+        if x in ("time", "finish_seconds"):
+            raise ArgumentError(
+                f"column {x!r} has no finite values: these runs have no simulated time axis (the benchmark "
+                f"records no train_seconds); put x='evaluations' or x='trial' (see trace_axis)"
+            )
         raise ArgumentError(f"column {x!r} has no finite values")
     low, high = values.min(), values.max()
     if log:

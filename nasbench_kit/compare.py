@@ -202,7 +202,8 @@ def compare(
 
     Returns:
         One row per finished trial: ``strategy``, ``seed``, ``trial``, ``time`` (simulated
-        seconds when the result arrived), ``evaluations``, ``arch``, ``search_value``, the
+        seconds when the result arrived; NaN on a benchmark that records no training
+        times, see :func:`nasbench_kit.analysis.trace_axis`), ``evaluations``, ``arch``, ``search_value``, the
         report metric, ``incumbent_search``, ``incumbent`` (report metric of the best
         trial by the search metric), ``regret`` (true optimum minus incumbent) and, with
         several objectives, ``hypervolume``. ``frame.attrs`` holds ``optimum``,
@@ -307,6 +308,11 @@ def nb201_protocol(benchmark: Any, *, dataset: str | None = None, evaluations: i
         raise ArgumentError(f"evaluations must be an int >= 1, got {evaluations!r}")
     view = benchmark.search_view(dataset)
     seconds = benchmark.metric_array("train_seconds", dataset=view.dataset, epoch=view.epoch, over="table")
+    if not np.isfinite(seconds).any():
+        raise ArgumentError(
+            f"the nb201 preset is a budget in simulated seconds, but benchmark {getattr(benchmark, 'name', '?')!r} "
+            f"records no training times for dataset {view.dataset!r}; use a query budget (e.g. --budget 150)"
+        )
     median = float(np.nanmedian(seconds))
     return {"budget": Budget(seconds=evaluations * median), "dataset": view.dataset, "report_metric": "test_acc"}
 

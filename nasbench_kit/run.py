@@ -107,6 +107,42 @@ def check_feasible_exists(benchmark: Any, constraints: Sequence[Constraint], *, 
         )
 
 
+def records_training_time(benchmark: Any, *, dataset: str, schedule: int, epoch: int) -> bool:
+    """Whether ``benchmark`` records training times at the search epoch (some finite
+    ``train_seconds``). A table imported without a ``train_seconds`` column has none: it
+    has no simulated time axis and can only be searched under a query budget. Benchmarks
+    that are not tables (e.g. ``TrainingBenchmark``) always time what they train."""
+    if not hasattr(benchmark, "metric_array"):
+        return True
+    seconds = benchmark.metric_array("train_seconds", dataset=dataset, schedule=schedule, epoch=epoch, over="table")
+    return bool(np.isfinite(seconds).any())
+
+
+def check_budget_has_time(benchmark: Any, budget: Budget, *, timed: bool, dataset: str) -> None:
+    """Refuse a budget in simulated seconds on a benchmark without training times."""
+    if budget.seconds is not None and not timed:
+        raise ArgumentError(
+            f"benchmark {getattr(benchmark, 'name', '?')!r} records no training times (train_seconds is missing "
+            f"for dataset {dataset!r}), so a budget of {budget.seconds:g} simulated seconds cannot be charged; "
+            f"use a query budget instead: Budget(queries=N), on the command line --budget N (e.g. --budget 150)"
+        )
+
+
+def isomorph_warning(share: float, *, dedupe: bool) -> str | None:
+    """A sentence when more than half the budget went to isomorphs of trained cells, else None.
+
+    >>> isomorph_warning(0.2, dedupe=False) is None
+    True
+    >>> isomorph_warning(0.9, dedupe=False)[:40]
+    '90% of the budget went to training archi'
+    """
+    if dedupe or share <= 0.5:
+        return None
+    return (f"{share:.0%} of the budget went to training architectures isomorphic to ones already trained "
+            f"(same computation, different cell string); pass dedupe=True (on the command line: omit "
+            f"--no-dedupe) to skip them at no cost")
+
+
 class Run(HumanControls):
     """One search: a strategy against a benchmark under a budget.
 
@@ -137,8 +173,15 @@ class Run(HumanControls):
         max_free_trials: stop after this many consecutive trials that cost nothing
             (infeasible or duplicate proposals), so a converged strategy cannot spin.
 
+    A benchmark without training times (e.g. a CSV imported without ``train_seconds``)
+    has no simulated time axis: :attr:`timed` is False, only a query budget is
+    accepted, nothing is charged to the clock, and the history's ``train_seconds``,
+    ``start_seconds`` and ``finish_seconds`` are NaN (read incumbent traces by
+    ``trial`` or evaluations instead of time).
+
     Raises:
-        ArgumentError: bad arguments, unknown metrics, constraints no architecture meets.
+        ArgumentError: bad arguments, unknown metrics, constraints no architecture meets,
+            a budget in seconds on a benchmark that records no training times.
 
     Example:
         >>> from tests.benchmarks.synthetic import tiny_table                # doctest: +SKIP
@@ -193,6 +236,10 @@ class Run(HumanControls):
             report_schedule = max(benchmark.schedules(report_dataset))
         report_epoch = benchmark.epochs(report_dataset, schedule=report_schedule)[-1]
         check_feasible_exists(benchmark, self.constraints, dataset=self.dataset, schedule=self.schedule)
+        #: False when the benchmark records no training times: no simulated time axis.
+        self.timed = records_training_time(benchmark, dataset=self.dataset, schedule=self.schedule,
+                                           epoch=self.search_epoch)
+        check_budget_has_time(benchmark, budget, timed=self.timed, dataset=self.dataset)
 
         self.strategy = strategy
         self.benchmark = benchmark
@@ -411,7 +458,8 @@ class Run(HumanControls):
         if reached >= epoch:  # trained this far already: a real search would train it again
             generation, reached = generation + 1, 0
         self._training[base] = (generation, epoch)
-        job = self.clock.charge((base, generation), epoch=epoch, train_seconds=numbers.cumulative_seconds)
+        seconds = numbers.cumulative_seconds if self.timed else 0.0  # no time axis: charge nothing
+        job = self.clock.charge((base, generation), epoch=epoch, train_seconds=seconds)
         self._n_charged += 1
         self._free_streak = 0
         row.update(duplicate_of=-1 if first is None else first, skipped=False, train_seconds=job.charged_seconds,
@@ -444,6 +492,8 @@ class Run(HumanControls):
                        _curve=np.empty(0), _curve_epochs=np.empty(0, dtype=np.int64),
                        _costs=costs)
         row.setdefault("worker", None)
+        if not self.timed:  # no time axis: say so rather than record zeros
+            row.update(train_seconds=math.nan, start_seconds=math.nan, finish_seconds=math.nan)
         costs = row.pop("_costs")
         curve, curve_epochs = row.pop("_curve"), row.pop("_curve_epochs")
         objectives = tuple(float(row[o.metric]) for o in self.objectives)
@@ -486,7 +536,8 @@ class Run(HumanControls):
         ``canonical``, ``epoch``, ``feasible``, ``duplicate_of`` (first trial of the same
         isomorphism class at this epoch, -1 if none), ``skipped`` (a duplicate not trained
         because ``dedupe=True``), ``train_seconds`` (charged), ``start_seconds``,
-        ``finish_seconds``, ``worker``, one column per objective metric, ``search_value``
+        ``finish_seconds`` (all three NaN when the benchmark records no training times,
+        see :attr:`timed`), ``worker``, one column per objective metric, ``search_value``
         (the first objective), the report metric (e.g. ``test_acc``), every free cost
         metric, ``incumbent_search`` / ``incumbent_report`` / ``incumbent_trial`` (best
         feasible trial so far) and ``on_front`` (on the Pareto front of the objectives
@@ -517,23 +568,42 @@ class Run(HumanControls):
         return mask
 
     def summary(self) -> dict[str, Any]:
-        """Plain-data summary: trials, evaluations, simulated seconds, the incumbent, wasted budget."""
+        """Plain-data summary: trials, evaluations, simulated seconds, the incumbent, wasted budget.
+
+        ``simulated_seconds`` and ``seconds_on_isomorphs`` are None when the benchmark
+        records no training times (:attr:`timed`). ``isomorph_share`` is the fraction of
+        the budget (seconds, or evaluations without a time axis) spent training
+        architectures isomorphic to ones already trained; ``warnings`` holds a sentence
+        when that is more than half (see :func:`isomorph_warning`).
+        """
         frame = self.history
-        wasted = 0.0 if not len(frame) else float(frame.loc[frame["duplicate_of"] >= 0, "train_seconds"].sum())
+        repeats = frame["duplicate_of"].to_numpy() >= 0 if len(frame) else np.zeros(0, dtype=bool)
+        trained = ~frame["skipped"].to_numpy(bool) & frame["feasible"].to_numpy(bool) if len(frame) else repeats
+        if self.timed:
+            seconds = frame["train_seconds"].to_numpy(np.float64) if len(frame) else np.zeros(0)
+            wasted: float | None = float(seconds[repeats].sum())
+            total = float(seconds.sum())
+            share = wasted / total if total > 0 else 0.0
+        else:
+            wasted = None
+            share = float((repeats & trained).sum() / trained.sum()) if trained.any() else 0.0
         best = self._incumbent
+        warning = isomorph_warning(share, dedupe=self.dedupe)
         return {
             "strategy": self.strategy.name,
             "trials": self.n_trials,
             "evaluations": self._n_charged,
-            "simulated_seconds": self.clock.makespan_seconds,
+            "simulated_seconds": self.clock.makespan_seconds if self.timed else None,
             "finished_reason": self.finished_reason,
             "incumbent_arch": None if best is None else best["arch"],
             "incumbent_search": None if best is None else best["search_value"],
             "incumbent_report": None if best is None else best[self.report_metric],
             "seconds_on_isomorphs": wasted,
+            "isomorph_share": share,
             "skipped_isomorphs": 0 if not len(frame) else int(frame["skipped"].sum()),
             "user_trials": 0 if not len(frame) else int((frame["source"] == "user").sum()),
             "vetoed_candidates": self.n_vetoed,
+            "warnings": [] if warning is None else [warning],
         }
 
     def save(self, path: str | os.PathLike[str]) -> Path:

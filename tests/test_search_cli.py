@@ -64,3 +64,17 @@ def test_parsers():
     assert parse_seeds("3") == [0, 1, 2] and parse_seeds("5-7") == [5, 6, 7] and parse_seeds("1,4") == [1, 4]
     with pytest.raises(ArgumentError):
         parse_seeds("0")
+
+
+def test_cli_dedupes_isomorphs_by_default(synth_path, tmp_path, capsys):
+    base = ["search", "--benchmark", str(synth_path), "--strategy", "rea", "--budget", "60", "--seed", "0",
+            "--constraint", "latency_ms<=0.7", "--no-progress"]
+    assert main([*base, "--out", str(tmp_path / "on")]) == 0
+    on = json.loads((tmp_path / "on" / "summary.json").read_text())
+    assert on["seconds_on_isomorphs"] == 0.0 and json.loads((tmp_path / "on" / "run.json").read_text())["run"]["dedupe"]
+    assert "warning:" not in capsys.readouterr().err
+    assert main([*base, "--no-dedupe", "--out", str(tmp_path / "off")]) == 0
+    off = json.loads((tmp_path / "off" / "summary.json").read_text())
+    assert off["isomorph_share"] > 0.5 and off["warnings"], off
+    err = capsys.readouterr().err
+    assert err.count("warning:") == 1 and "isomorphic" in err

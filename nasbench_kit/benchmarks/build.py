@@ -32,7 +32,6 @@ import contextlib
 import hashlib
 import inspect
 import json
-import logging
 import os
 import platform
 import time
@@ -111,7 +110,7 @@ def dask_client(scheduler: str | None = None, workers: int | None = None, *,
     if check_kernels(kernels) == "baseline":
         environ.update({f"distributed.nanny.pre-spawn-environ.{k}": v for k, v in BASELINE_ENV.items()})
     with dask.config.set(environ), local_cluster(
-        n, silence_logs=logging.ERROR
+        n
     ) as cluster, Client(cluster) as client:
         yield client
 

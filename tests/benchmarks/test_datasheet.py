@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from scipy import stats
 
 from nasbench_kit.benchmarks.datasheet import datasheet_markdown, datasheet_stats
@@ -99,3 +100,33 @@ def test_latency_retest_compares_the_sweeps():
     noisy = pd.DataFrame({f"latency_pass{p}_ms_cpu1t": rng.uniform(3, 8, 200) for p in range(2)})
     assert abs(_pass_agreement(noisy, "cpu1t")["pairs"]["0 vs 1"]["spearman"]) < 0.2
     assert _pass_agreement(frame[["latency_pass0_ms_cpu1t"]], "cpu1t") == {}  # one sweep: no retest
+
+
+def _commands(text: str) -> list[str]:
+    """Every ``python -m nasbench_kit ...`` command of a Markdown text (code spans and blocks)."""
+    import re
+
+    return [m.group(0).rstrip("`| ") for m in re.finditer(r"python -m nasbench_kit[^`\n|]*", text)]
+
+
+@pytest.mark.parametrize("name", ["DATASHEET.md", "README.md"])
+def test_data_docs_print_commands_runnable_from_the_repository_root(name):
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "data" / name).read_text()
+    commands = _commands(text)
+    assert commands, f"data/{name} prints no command"
+    for command in commands:
+        absolute = [t for t in command.split() if t.startswith("/") or "=/" in t]
+        assert not absolute, f"data/{name}: {command!r} has absolute path(s) {absolute}"
+
+
+def test_datasheet_rewrites_recorded_absolute_paths_inside_the_repository(tmp_path):
+    from nasbench_kit.benchmarks.datasheet import repo_relative_command
+
+    (tmp_path / "data" / "work").mkdir(parents=True)
+    command = "python -m nasbench_kit build nb201-digits --work-dir /build/machine/repo/data/work --out=/x/y.parquet"
+    assert repo_relative_command(command, tmp_path) == (
+        "python -m nasbench_kit build nb201-digits --work-dir data/work --out=/x/y.parquet")
+    inside = f"python -m nasbench_kit datasheet {tmp_path / 'data' / 'work'} -o data/DATASHEET.md"
+    assert repo_relative_command(inside, tmp_path) == "python -m nasbench_kit datasheet data/work -o data/DATASHEET.md"
