@@ -286,6 +286,32 @@ def repo_relative_command(command: str, root: Path | None) -> str:
     return shlex.join(out)
 
 
+def _reproducibility(extra: dict[str, Any]) -> list[str]:
+    """What of the table reproduces bit for bit, and what only within a tolerance."""
+    try:
+        kernels = json.loads(extra.get("recipe", "{}")).get("kernels", "native")
+    except ValueError:
+        kernels = "native"
+    across = (
+        "Trained with the processor's native CPU kernels (the recipe's `kernels`): a rebuild on another processor gives "
+        "other digits. Forcing other processors' kernels on one machine moved a course-recipe cell's final validation "
+        "accuracy by up to 2.8 points (`bench/bench_determinism.py`, bench/RESULTS.md \"Cross-CPU determinism\"), "
+        "as much as seed noise: compare a rebuild with this table within the seed noise below, never digit for digit."
+        if kernels == "native" else
+        "Trained with baseline CPU kernels (`kernels=\"baseline\"`: oneDNN off, ATen's default dispatch, "
+        "MKL_CBWR=COMPATIBLE), so no kernel depends on the instruction set; on one machine they gave the same bits "
+        "whatever MKL instruction set was forced. Bit identity on other x86-64 processors with the same software is "
+        "expected, not verified; on arm64 it is not expected."
+    )
+    return ["## Reproducibility", "",
+            "- Same machine and software: training is bit for bit reproducible (fixed seeds, one thread; two fresh "
+            "processes give identical weights, `tests/training/test_kernels.py`). Timing columns (`train_seconds`, "
+            "latency) measure the machine and are not.",
+            f"- Another processor: {across}",
+            "- Searches on the table (`Run`, `compare`) are a pure function of the table, strategy and seed: on one machine the same "
+            "history bit for bit in two fresh processes.", ""]
+
+
 def datasheet_markdown(bench: Any, *, lut: Any = None, command: str | None = None,
                        root: str | os.PathLike[str] | None = None) -> str:
     """The datasheet of a built table as Markdown (every number computed here).
@@ -316,6 +342,7 @@ def datasheet_markdown(bench: Any, *, lut: Any = None, command: str | None = Non
     lines += ["", f"Machine: {extra.get('driver_cpu', '?')}; {extra.get('platform', '?')}; python "
               f"{extra.get('python_version', '?')}, torch {extra.get('torch_version', '?')}, dask.distributed "
               f"{extra.get('dask_distributed_version', '?')}.", ""]
+    lines += _reproducibility(extra)
     coverage = s["space_coverage"]
     lines += ["## Contents", "",
               f"- {s['runs']} runs of {s['classes']} canonical classes (of 6,466); seeds: "
