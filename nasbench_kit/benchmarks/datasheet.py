@@ -293,12 +293,12 @@ def _reproducibility(extra: dict[str, Any]) -> list[str]:
     except ValueError:
         kernels = "native"
     across = (
-        "Trained with the processor's native CPU kernels (the recipe's `kernels`): a rebuild on another processor gives "
+        "trained with the processor's native CPU kernels (the recipe's `kernels`): a rebuild on another processor gives "
         "other digits. Forcing other processors' kernels on one machine moved a course-recipe cell's final validation "
         "accuracy by up to 2.8 points (`bench/bench_determinism.py`, bench/RESULTS.md \"Cross-CPU determinism\"), "
         "as much as seed noise: compare a rebuild with this table within the seed noise below, never digit for digit."
         if kernels == "native" else
-        "Trained with baseline CPU kernels (`kernels=\"baseline\"`: oneDNN off, ATen's default dispatch, "
+        "trained with baseline CPU kernels (`kernels=\"baseline\"`: oneDNN off, ATen's default dispatch, "
         "MKL_CBWR=COMPATIBLE), so no kernel depends on the instruction set; on one machine they gave the same bits "
         "whatever MKL instruction set was forced. Bit identity on other x86-64 processors with the same software is "
         "expected, not verified; on arm64 it is not expected."
