@@ -35,7 +35,7 @@ from ..errors import ArgumentError, BenchmarkFormatError, OutOfSpaceError, Unkno
 from ..training.digits import DEFAULT_DATA_SEED, DigitsRecipe
 from ..training.proxies import resolve_model_size
 from ..training.recipe import RECIPE
-from .schema import CURVE_COLUMNS, TableMeta, build_table
+from ..benchmarks.schema import CURVE_COLUMNS, TableMeta, build_table
 
 __all__ = ["BuildRecipe", "RECIPE_SPACES", "EXTRA_COLUMNS", "default_space", "train_run", "train_unit",
            "rows_to_table", "table_to_rows", "run_key"]

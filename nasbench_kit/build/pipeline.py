@@ -2,24 +2,22 @@
 
 ``python -m nasbench_kit build nb201-digits --out data/nb201-digits.parquet --work-dir
 build/nb201-digits`` trains one representative cell of each of the 6,466 canonical classes
-(``build_plan``), optionally further seeds on a seeded random subset of classes, measures
-latency in a separate stage (``build_latency``), and merges everything into one table.
+(``plan``), optionally further seeds on a seeded random subset of classes, measures
+latency in a separate stage (``latency``), and merges everything into one table.
 
 * Parallel through Dask distributed: a ``LocalCluster`` (one single-threaded worker
   process per core) or an existing cluster (``scheduler=ADDRESS``). Tasks go through
   ``Client.submit`` with at most ``max_in_flight`` pending and are collected with
   ``as_completed``. A task is a pure function of (cell, seed, recipe)
-  (``build_runs.train_unit``), so Dask may rerun it after losing a worker.
-* Resumable: finished runs go to shards in the work folder (``build_shards.WorkDir``,
+  (``runs.train_unit``), so Dask may rerun it after losing a worker.
+* Resumable: finished runs go to shards in the work folder (``shards.WorkDir``,
   atomic writes); a new invocation skips every stored ``(canonical, seed)`` run. A killed
   build loses only the runs in flight and those finished since the last shard (at most
   ``shard_size`` runs or ``flush_seconds`` of work).
 
 Example (a tiny build: 3 classes, 1 epoch, a small proxy network)::
 
-    from nasbench_kit.benchmarks.build import build_benchmark
-    from nasbench_kit.benchmarks.build_plan import BuildPlan
-    from nasbench_kit.benchmarks.build_runs import BuildRecipe
+    from nasbench_kit.build import BuildPlan, BuildRecipe, build_benchmark
 
     report = build_benchmark(BuildRecipe(epochs=1, C=4, N=1), BuildPlan(limit=3), "build/tiny",
                              out="build/tiny.parquet", workers=1)
@@ -42,10 +40,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ArgumentError
-from .build_latency import LatencyProtocol, LatencySummary, latency_stage
-from .build_plan import BuildPlan, Unit, plan_units
-from .build_runs import BuildRecipe, run_key, train_unit
-from .build_shards import WorkDir
+from .latency import LatencyProtocol, LatencySummary, latency_stage
+from .plan import BuildPlan, Unit, plan_units
+from .runs import BuildRecipe, run_key, train_unit
+from .shards import WorkDir
 
 __all__ = ["TrainSummary", "BuildReport", "build_benchmark", "train_stage", "dask_client"]
 
