@@ -4,8 +4,8 @@ Run from the repository root: .venv/bin/python bench/bench_cold_start.py [--runs
 Every sample is a fresh ``python`` subprocess (so nothing is cached in the interpreter; the
 OS file cache is warm after the first run). Each child times its phases with
 ``time.perf_counter``; the parent times the whole subprocess. Baselines measured in the same
-run: a bare ``python -c pass`` and ``import numpy, pandas, pyarrow.parquet``, so the kit's own
-share is visible. Then the median scalar query time in this process. Prints a markdown table
+run: a bare ``python -c pass``, ``import numpy, pyarrow.parquet, pyarrow.compute`` (what a
+query needs) and ``import numpy, pandas, pyarrow.parquet``, so the kit's own share is visible. Then the median scalar query time in this process. Prints a markdown table
 of medians (and mins).
 """
 
@@ -54,6 +54,7 @@ def main() -> None:
     args = parser.parse_args()
     _wall(CHILD)  # warm the OS file cache once
     bare = [_wall("pass")[0] for _ in range(args.runs)]
+    arrow = [_wall("import numpy, pyarrow, pyarrow.parquet, pyarrow.compute")[0] for _ in range(args.runs)]
     libs = [_wall("import numpy, pandas, pyarrow, pyarrow.parquet")[0] for _ in range(args.runs)]
     phases: dict[str, list[float]] = {}
     walls = []
@@ -83,6 +84,7 @@ def main() -> None:
     print("| phase | median ms | min ms |")
     print("|---|---|---|")
     print(f"| baseline: `python -c pass` (wall) | {_stats(bare)} |")
+    print(f"| baseline: `import numpy, pyarrow, pyarrow.parquet, pyarrow.compute` (wall) | {_stats(arrow)} |")
     print(f"| baseline: `import numpy, pandas, pyarrow, pyarrow.parquet` (wall) | {_stats(libs)} |")
     for key, values in phases.items():
         print(f"| {key} | {_stats(values)} |")
