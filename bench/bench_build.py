@@ -2,7 +2,7 @@
 
 Trains ``--cells`` classes (the first of the builder's seeded class order, i.e. a uniform
 random sample of the 6,466 NB201 classes) with the builder's task function
-(``build_runs.train_unit``: ``train_cell`` with the default recipe, plus the sizes of the
+(``nasbench_kit.build.runs.train_unit``: ``train_cell`` with the default recipe, plus the sizes of the
 official and proxy networks) one after another in this process on one thread, and times
 each step. Then times the latency stage's measurement of the same classes.
 
@@ -30,9 +30,9 @@ def main() -> None:
 
     import torch
 
-    from nasbench_kit.benchmarks.build_latency import LatencyProtocol
-    from nasbench_kit.benchmarks.build_plan import class_order
-    from nasbench_kit.benchmarks.build_runs import BuildRecipe, _digits, train_unit
+    from nasbench_kit.build.latency import LatencyProtocol
+    from nasbench_kit.build.plan import class_order
+    from nasbench_kit.build.runs import BuildRecipe, _digits, train_unit
     from nasbench_kit.models.nb201 import build_nb201
     from nasbench_kit.spaces.nb201 import NB201Space
     from nasbench_kit.training import measure_latencies

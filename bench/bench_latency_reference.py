@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from scipy.stats import spearmanr
 
-from nasbench_kit.benchmarks.build_latency import REFERENCE_CELL, time_nb201_cells
+from nasbench_kit.build.latency import REFERENCE_CELL, time_nb201_cells
 from nasbench_kit.models.nb201 import build_nb201
 from nasbench_kit.spaces import NB201Space
 

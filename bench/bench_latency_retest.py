@@ -23,7 +23,7 @@ import numpy as np
 from scipy.stats import spearmanr
 
 from nasbench_kit.benchmarks import load_benchmark
-from nasbench_kit.benchmarks.build_latency import time_nb201_cells
+from nasbench_kit.build.latency import time_nb201_cells
 from nasbench_kit.models.nb201 import build_nb201
 from nasbench_kit.spaces import NB201Space
 

@@ -15,7 +15,7 @@ from .errors import NasKitError
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command registered."""
     from . import demo, search_commands
-    from .benchmarks import build_commands
+    from .build import commands as build_commands
     from .benchmarks import commands as benchmark_commands
 
     parser = argparse.ArgumentParser(prog="python -m nasbench_kit", description=__doc__.splitlines()[0])

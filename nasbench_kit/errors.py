@@ -18,6 +18,7 @@ __all__ = [
     "ArgumentError",
     "InfeasibleError",
     "RunStateError",
+    "ContractError",
 ]
 
 
@@ -87,4 +88,12 @@ class RunStateError(NasKitError, RuntimeError):
     """An operation the run cannot do in its current state: a step of a manual run with
     nothing suggested, an action on a finished run, a strategy whose candidates are all
     vetoed. The message says what to do instead.
+    """
+
+
+class ContractError(NasKitError, AssertionError):
+    """A space or strategy breaks the interface contract; the message says which rule.
+
+    Raised by :mod:`nasbench_kit.testing` (``check_search_space``, ``check_strategy``),
+    which re-exports it.
     """

@@ -15,14 +15,11 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .errors import NasKitError, OutOfSpaceError, UnknownNameError
+from .errors import ContractError, OutOfSpaceError, UnknownNameError
 from .spaces.base import ENCODING_KINDS, SearchSpace
+from .testing_strategy import check_strategy
 
 __all__ = ["ContractError", "check_search_space", "check_strategy"]
-
-
-class ContractError(NasKitError, AssertionError):
-    """A space or strategy breaks the interface contract; the message says which rule."""
 
 
 def _require(condition: bool, message: str) -> None:
@@ -155,12 +152,3 @@ def check_search_space(space: SearchSpace, *, seed: int = 0, n_samples: int = 30
     check("rejects garbage", rejects_garbage)
     check("enumeration", enumeration)
     return passed
-
-
-def check_strategy(*args, **kwargs):  # noqa: D103 - documented in testing_strategy
-    from .testing_strategy import check_strategy as run_check
-
-    return run_check(*args, **kwargs)
-
-
-check_strategy.__doc__ = "Run the strategy contract (see :func:`nasbench_kit.testing_strategy.check_strategy`)."

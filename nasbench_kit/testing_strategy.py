@@ -15,19 +15,13 @@ from typing import Any
 
 import numpy as np
 
-from .errors import NasKitError
+from .errors import ContractError, NasKitError
 from .objectives import Constraint, Objective
 from .strategies.base import Proposal, SearchProblem, Strategy, Trial
 
 __all__ = ["check_strategy", "toy_objective"]
 
 _FIDELITIES = (1, 3, 9, 12)
-
-
-def _contract_error(message: str) -> NasKitError:
-    from .testing import ContractError
-
-    return ContractError(message)
 
 
 def toy_objective(space: Any, arch: Any, epoch: int, max_epoch: int = _FIDELITIES[-1]) -> float:
@@ -60,10 +54,10 @@ def _drive(strategy: Strategy, space: Any, n_trials: int, *, outstanding: int = 
             try:
                 space.validate(arch)
             except NasKitError as error:
-                raise _contract_error(f"{type(strategy).__name__}.ask() returned a non-member {arch!r}: {error}")
+                raise ContractError(f"{type(strategy).__name__}.ask() returned a non-member {arch!r}: {error}")
             epoch = problem.search_epoch if epoch is None else epoch
             if epoch not in problem.fidelities:
-                raise _contract_error(f"{type(strategy).__name__} asked epoch {epoch!r}; allowed {problem.fidelities}")
+                raise ContractError(f"{type(strategy).__name__} asked epoch {epoch!r}; allowed {problem.fidelities}")
             queue.append((arch, epoch))
             asked.append((str(arch), int(epoch)))
         for arch, epoch in reversed(queue):  # out of order when several are outstanding
@@ -95,7 +89,7 @@ def _steer(strategy: Strategy, space: Any, method: str, seed: int) -> None:
         else:
             strategy.pin_parent(trial)
     except NasKitError as error:
-        raise _contract_error(f"{type(strategy).__name__} lists {method!r} in steering but refused a feasible "
+        raise ContractError(f"{type(strategy).__name__} lists {method!r} in steering but refused a feasible "
                               f"trial: {error}") from None
     _drive(strategy, space, 8, problem=problem)
 
@@ -135,7 +129,7 @@ def check_strategy(factory: Callable[..., Strategy], *, spaces: Sequence[Any] | 
         name = getattr(space, "name", type(space).__name__)
         strategy = factory(space, seed=seed)
         if not isinstance(strategy, Strategy):
-            raise _contract_error(f"factory returned {type(strategy).__name__}, not a Strategy subclass")
+            raise ContractError(f"factory returned {type(strategy).__name__}, not a Strategy subclass")
         state = np.random.get_state()[1].copy()
         printed = io.StringIO()
         with contextlib.redirect_stdout(printed):
@@ -144,14 +138,14 @@ def check_strategy(factory: Callable[..., Strategy], *, spaces: Sequence[Any] | 
         passed.append(f"asks members on {name}")
         passed.append(f"out-of-order tells on {name}")
         if printed.getvalue():
-            raise _contract_error(f"{type(strategy).__name__} printed during ask/tell: {printed.getvalue()[:200]!r}")
+            raise ContractError(f"{type(strategy).__name__} printed during ask/tell: {printed.getvalue()[:200]!r}")
         if not np.array_equal(state, np.random.get_state()[1]):
-            raise _contract_error(f"{type(strategy).__name__} used numpy's global random state; use self.rng")
+            raise ContractError(f"{type(strategy).__name__} used numpy's global random state; use self.rng")
         passed.append(f"silent and self-seeded on {name}")
         again = _drive(factory(space, seed=seed), space, n_trials)
         if again != first:
             diverged = next(i for i, (a, b) in enumerate(zip(first, again)) if a != b)
-            raise _contract_error(f"{type(strategy).__name__} is not deterministic on {name}: same seed, asks "
+            raise ContractError(f"{type(strategy).__name__} is not deterministic on {name}: same seed, asks "
                                   f"differ from trial {diverged}")
         passed.append(f"deterministic on {name}")
         constrained = SearchProblem(objectives=(Objective("valid_acc"),),
@@ -161,7 +155,7 @@ def check_strategy(factory: Callable[..., Strategy], *, spaces: Sequence[Any] | 
         asks = _drive(factory(space, seed=seed + 1), space, n_trials, problem=constrained)
         share = float(np.mean([constrained.feasible(space.parse(a)) for a, _ in asks]))
         if share < 0.8:
-            raise _contract_error(f"{type(strategy).__name__} ignores constraints on {name}: only {share:.0%} of "
+            raise ContractError(f"{type(strategy).__name__} ignores constraints on {name}: only {share:.0%} of "
                                   f"asks were feasible (use self.sample_feasible / self.mutate_feasible)")
         passed.append(f"constraint-aware on {name}")
         for method in sorted(strategy.steering):

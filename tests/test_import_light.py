@@ -32,3 +32,27 @@ def test_library_source_never_imports_ui_libraries():
         and any(f" {ui}" in line or f" {ui}." in line for ui in ("ipywidgets", "plotly", "IPython", "jupyter"))
     ]
     assert offenders == []
+
+
+#: Not needed to open a table and answer a query: importers, the builder, analysis and
+#: training libraries, and pandas (frames are built on demand).
+NOT_FOR_A_QUERY = (
+    "pandas", "scipy", "torch", "sklearn", "dask", "distributed", "tqdm", "networkx",
+    "pyarrow.dataset", "nasbench_kit.benchmarks.importers", "nasbench_kit.build",
+    "nasbench_kit.spaces.nb101", "nasbench_kit.spaces.macro", *HEAVY,
+)
+
+
+def test_cold_load_and_first_query_stay_light():
+    arch = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"
+    loaded = _modules_after(
+        "from nasbench_kit.benchmarks import load_benchmark; "
+        f"b = load_benchmark(); b.query({arch!r}).final.valid_acc; b.search_view().valid_acc({arch!r})"
+    )
+    assert "nasbench_kit.benchmarks.table" in loaded  # the statement really ran
+    assert sorted(m for m in NOT_FOR_A_QUERY if m in loaded) == []
+
+
+def test_frames_still_get_pandas_on_demand():
+    loaded = _modules_after("from nasbench_kit.benchmarks import load_benchmark; load_benchmark().frame")
+    assert "pandas" in loaded

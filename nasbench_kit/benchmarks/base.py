@@ -15,11 +15,12 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
-import pandas as pd
 
 from .record import Curve, EpochMetrics, Record
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from ..objectives import Constraint, Objective
     from .search_view import SearchView
 

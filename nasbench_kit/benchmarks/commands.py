@@ -25,7 +25,7 @@ def _run_datasheet(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
-    from .datasheet import datasheet_markdown
+    from ..build.datasheet import datasheet_markdown
     from .registry import load_benchmark
 
     bench = load_benchmark(args.table)

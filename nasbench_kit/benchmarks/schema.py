@@ -60,6 +60,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..errors import BenchmarkFormatError
+from ._arrow import to_numpy
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -462,7 +463,7 @@ def validate_table(table: pa.Table, *, source: str) -> TableMeta:
 def _numpy(column: pa.ChunkedArray) -> np.ndarray:
     if pa.types.is_dictionary(column.type):
         column = column.cast(column.type.value_type)
-    return column.to_numpy()
+    return to_numpy(column)
 
 
 def _flat(column: pa.ChunkedArray, source: str, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -470,8 +471,8 @@ def _flat(column: pa.ChunkedArray, source: str, name: str) -> tuple[np.ndarray, 
     if column.null_count:
         raise BenchmarkFormatError(f"{source}: column {name!r} has {column.null_count} null row(s); use NaN inside lists")
     array = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
-    lengths = pc.list_value_length(array).to_numpy(zero_copy_only=False)
-    values = array.flatten().to_numpy(zero_copy_only=False)
+    lengths = to_numpy(pc.list_value_length(array))
+    values = to_numpy(array.flatten())
     return values, lengths
 
 
@@ -539,7 +540,7 @@ def dictionary_codes(column: pa.ChunkedArray) -> tuple[np.ndarray, list]:
         column = column.cast(column.type.value_type)
     array = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
     encoded = pc.dictionary_encode(array)
-    return encoded.indices.to_numpy().astype(np.int64), encoded.dictionary.to_pylist()
+    return to_numpy(encoded.indices).astype(np.int64), encoded.dictionary.to_pylist()
 
 
 def _validate_keys(table: pa.Table, source: str) -> None:
@@ -645,7 +646,10 @@ def read_table(path: str | os.PathLike[str]) -> tuple[pa.Table, TableMeta]:
             f"{path}: the parquet footer is missing: the file is truncated (incomplete download or copy?)"
         )
     try:
-        table = pq.read_table(path)
+        # ParquetFile, not pq.read_table: the same table, without importing pyarrow.dataset
+        # (which imports pandas: a quarter of a second of a cold load).
+        with pq.ParquetFile(path) as parquet:
+            table = parquet.read()
     except (pa.ArrowException, OSError, ValueError) as err:
         raise BenchmarkFormatError(f"{path}: the parquet file is corrupted and cannot be read ({err})") from None
     return table, validate_table(table, source=str(path))

@@ -10,22 +10,33 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from ..errors import QueryError
-from .record import CURVE_METRICS
+from .record import CURVE_METRICS, Record
 
-if TYPE_CHECKING:
-    from .table import TabularBenchmark
-
-__all__ = ["SearchView", "SearchCurve", "SEARCH_CURVE_METRICS", "REPORT_METRICS"]
+__all__ = ["SearchView", "SearchCurve", "ViewedBenchmark", "SEARCH_CURVE_METRICS", "REPORT_METRICS"]
 
 #: Per-epoch metrics a search may read.
 SEARCH_CURVE_METRICS: tuple[str, ...] = ("train_acc", "valid_acc", "train_loss", "valid_loss", "train_seconds")
 #: Metrics kept for reports only; a :class:`SearchView` refuses them.
 REPORT_METRICS: tuple[str, ...] = ("test_acc", "test_loss")
+
+
+class ViewedBenchmark(Protocol):
+    """What a :class:`SearchView` reads of its benchmark (a
+    :class:`~nasbench_kit.benchmarks.table.TabularBenchmark` or any
+    :class:`~nasbench_kit.benchmarks.base.Benchmark`); the view needs nothing else, so
+    this module does not import the table."""
+
+    name: str
+    metrics: tuple[str, ...]
+
+    def query(self, arch: Any, **where: Any) -> Record: ...
+
+    def query_many(self, archs: Any, **where: Any) -> np.ndarray: ...
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,7 +65,7 @@ class SearchView:
         >>> view.valid_acc(cell), view.train_seconds(cell)         # doctest: +SKIP
     """
 
-    def __init__(self, benchmark: TabularBenchmark, *, dataset: str, schedule_epochs: int, epoch: int) -> None:
+    def __init__(self, benchmark: ViewedBenchmark, *, dataset: str, schedule_epochs: int, epoch: int) -> None:
         self._benchmark = benchmark
         self.dataset = dataset
         self.schedule_epochs = schedule_epochs

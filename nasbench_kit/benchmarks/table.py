@@ -18,15 +18,15 @@ import importlib
 import os
 from collections.abc import Iterable, Sequence
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 from ..errors import BenchmarkFormatError, QueryError, UnknownNameError
 from ..objectives import Constraint, Objective
 from ..pareto import non_dominated_mask
+from ._arrow import to_numpy
 from ._group import Group, build_group, describe_missing
 from .record import CURVE_METRICS, Curve, Record
 from .search_view import SearchView
@@ -39,6 +39,9 @@ from .schema import (
     read_table,
     validate_table,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd  # the frame methods import it when called: a query does not need pandas
 
 __all__ = ["TabularBenchmark", "space_for"]
 
@@ -72,8 +75,8 @@ def space_for(name: str) -> Any | None:
 def _list_layout(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     """(values, offsets) of a list column in Arrow layout, zero-copy where possible."""
     array = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
-    values = array.values.to_numpy(zero_copy_only=False)
-    return values, array.offsets.to_numpy()
+    values = to_numpy(array.values)
+    return values, to_numpy(array.offsets)
 
 
 class TabularBenchmark:
@@ -119,7 +122,7 @@ class TabularBenchmark:
         first = np.unique(arch_codes, return_index=True)[1]
         canonical_codes, canonicals = dictionary_codes(table.column("canonical"))
         self._canonical = np.asarray(canonicals, dtype=object)[canonical_codes[first]]
-        self._arch_index = table.column("arch_index").to_numpy()[first].astype(np.int64)
+        self._arch_index = to_numpy(table.column("arch_index"))[first].astype(np.int64)
         self._row_of_arch = {a: i for i, a in enumerate(self._archs)}
         self._row_of_canonical: dict[str, int] = {}
         for i, c in enumerate(self._canonical):
@@ -127,8 +130,8 @@ class TabularBenchmark:
         dataset_codes, datasets = dictionary_codes(table.column("dataset"))
         self._run_dataset = dataset_codes
         self._dataset_code = {d: i for i, d in enumerate(datasets)}
-        self._run_schedule = table.column("schedule_epochs").to_numpy().astype(np.int64)
-        self._run_seed = table.column("seed").to_numpy().astype(np.int64)
+        self._run_schedule = to_numpy(table.column("schedule_epochs")).astype(np.int64)
+        self._run_seed = to_numpy(table.column("seed")).astype(np.int64)
         #: Datasets in the table, in order of first appearance.
         self.datasets: tuple[str, ...] = tuple(datasets)
         self._schedules = {
@@ -235,7 +238,7 @@ class TabularBenchmark:
             static = {}
             for name in self._static_names:
                 column = self._table.column(name)
-                static[name] = column.to_numpy(zero_copy_only=False).astype(np.float64)  # nulls -> NaN
+                static[name] = to_numpy(column).astype(np.float64)  # nulls -> NaN
             self._static_runs = static
         rows = np.flatnonzero((self._run_dataset == self._dataset_code[dataset]) & (self._run_schedule == schedule))
         return build_group(
@@ -516,6 +519,8 @@ class TabularBenchmark:
             keep &= c.satisfied_many(group.vector(self._metric(c.metric), pos, seed_pos))
         rows = np.flatnonzero(keep)
         front = rows[non_dominated_mask(points[rows], maximize=[o.maximize for o in objectives])]
+        import pandas as pd
+
         frame = pd.DataFrame(
             {"arch": self._archs[front], "arch_index": self._arch_index[front], "canonical": self._canonical[front]}
         )
@@ -556,6 +561,8 @@ class TabularBenchmark:
         for name in table.column_names:
             if name not in skip:
                 data[name] = table.column(name).to_pandas()
+        import pandas as pd
+
         return pd.DataFrame(data)
 
     def curves_frame(self, dataset: str | None = None, *, schedule: int | None = None) -> pd.DataFrame:
@@ -571,4 +578,6 @@ class TabularBenchmark:
         }
         for m in CURVE_METRICS:
             data[m] = group.curves[m][archs, seeds].reshape(-1).astype(np.float64)
+        import pandas as pd
+
         return pd.DataFrame(data)

@@ -2,7 +2,7 @@
 by really training, on demand, with a cache.
 
 A query of an architecture that was not trained yet trains it (``train_cell`` on the
-cluttered digits, the recipe of the builder: ``build_runs.BuildRecipe``), so a search can
+cluttered digits, the recipe of the builder: ``nasbench_kit.build.runs.BuildRecipe``), so a search can
 run with real training instead of a table; queries of a run already trained, or of any
 architecture of the same class (``space.canonical``: isomorphic NB201 or NB101 cells,
 macro architectures differing in inactive slots only), are answered from the cache. The
@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ArgumentError, BenchmarkFormatError, OutOfSpaceError, QueryError, UnknownNameError
-from .build_runs import (
+from ..build.runs import (
     RECIPE_SPACES,
     BuildRecipe,
     check_same_recipe,

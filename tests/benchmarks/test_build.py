@@ -20,10 +20,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nasbench_kit.benchmarks.build import build_benchmark
-from nasbench_kit.benchmarks.build_plan import BuildPlan, class_order, plan_units
-from nasbench_kit.benchmarks.build_runs import BuildRecipe, recipe_of_meta, run_key
-from nasbench_kit.benchmarks.build_shards import WorkDir
+from nasbench_kit.build.pipeline import build_benchmark
+from nasbench_kit.build.plan import BuildPlan, class_order, plan_units
+from nasbench_kit.build.runs import BuildRecipe, recipe_of_meta, run_key
+from nasbench_kit.build.shards import WorkDir
 from nasbench_kit.benchmarks.schema import read_table
 from nasbench_kit.benchmarks.table import TabularBenchmark
 from nasbench_kit.errors import ArgumentError, BenchmarkFormatError
@@ -71,7 +71,7 @@ def test_plan_refuses_bad_settings(kwargs):
 
 
 def test_cli_errors_are_one_line_and_exit_2(tmp_path, capsys):
-    from nasbench_kit.benchmarks.build_commands import main
+    from nasbench_kit.build.commands import main
 
     assert main(["build", "cifar-x", "--work-dir", str(tmp_path / "w")]) == 2
     assert "known: ['nb201-digits']" in capsys.readouterr().err
@@ -264,7 +264,7 @@ def test_latency_shards_of_different_protocols_are_refused(tmp_path):
 
 
 def test_a_reference_that_is_not_a_cell_is_refused():
-    from nasbench_kit.benchmarks.build_latency import LatencyProtocol
+    from nasbench_kit.build.latency import LatencyProtocol
     from nasbench_kit.errors import NasKitError
 
     with pytest.raises(NasKitError, match="conv_3x3"):
@@ -281,7 +281,7 @@ def test_a_single_pass_adds_no_pass_columns(tmp_path):
 
 
 def test_latency_stage_measures_each_pass_and_resumes_per_pass(tmp_path):
-    from nasbench_kit.benchmarks.build_latency import LatencyProtocol, latency_stage
+    from nasbench_kit.build.latency import LatencyProtocol, latency_stage
 
     protocol = LatencyProtocol(warmup=0, repeats=1, group_size=2, passes=2)
     assert LatencyProtocol().describe(TINY)["reference"] == LatencyProtocol().reference
@@ -300,7 +300,7 @@ def test_latency_stage_measures_each_pass_and_resumes_per_pass(tmp_path):
 
 @pytest.mark.parametrize("field", ["passes", "repeats", "group_size"])
 def test_latency_protocol_rejects_bad_counts(field):
-    from nasbench_kit.benchmarks.build_latency import LatencyProtocol
+    from nasbench_kit.build.latency import LatencyProtocol
 
     with pytest.raises(ArgumentError, match=f"LatencyProtocol.{field} must be an int >= 1, got 0"):
         LatencyProtocol(**{field: 0})
@@ -359,7 +359,7 @@ def test_small_build_end_to_end(tmp_path):
 
 
 def _build_cmd(work: Path, out: Path | None, limit: int) -> list[str]:
-    cmd = [sys.executable, "-m", "nasbench_kit.benchmarks.build_commands", "build", "nb201-digits",
+    cmd = [sys.executable, "-m", "nasbench_kit.build.commands", "build", "nb201-digits",
            "--work-dir", str(work), "--limit", str(limit), "--epochs", "2", "--C", "8", "--N", "1",
            "--workers", "1", "--shard-size", "1", "--no-progress"]
     return cmd + (["--out", str(out)] if out else [])

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from nasbench_kit.benchmarks.datasheet import datasheet_markdown, datasheet_stats
+from nasbench_kit.build.datasheet import datasheet_markdown, datasheet_stats
 from nasbench_kit.cli import main
 
 
@@ -36,7 +36,7 @@ def test_cli_writes_markdown(synth_path, tmp_path):
 
 
 def test_acceptance_verdict_follows_the_bar(synth_bench):
-    from nasbench_kit.benchmarks import datasheet as ds
+    from nasbench_kit.build import datasheet as ds
 
     s = datasheet_stats(synth_bench)
     checks = s["acceptance"]["checks"]
@@ -59,7 +59,7 @@ def test_acceptance_verdict_follows_the_bar(synth_bench):
 def test_wall_time_counts_finished_and_interrupted_invocations():
     import pandas as pd
 
-    from nasbench_kit.benchmarks.datasheet import _wall_time
+    from nasbench_kit.build.datasheet import _wall_time
 
     frame = pd.DataFrame({"seed": [0, 0, 1], "eval_seconds": [1.0, 1.0, 2.0],
                           "train_wall_seconds": [np.array([2.0, 5.0]), np.array([1.0, 3.0]), np.array([4.0])]})
@@ -84,7 +84,7 @@ def test_wall_time_counts_finished_and_interrupted_invocations():
 def test_latency_retest_compares_the_sweeps():
     import pandas as pd
 
-    from nasbench_kit.benchmarks.datasheet import _pass_agreement
+    from nasbench_kit.build.datasheet import _pass_agreement
 
     rng = np.random.default_rng(0)
     true = rng.uniform(3, 8, 200)

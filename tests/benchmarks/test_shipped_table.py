@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from nasbench_kit.benchmarks import load_benchmark
-from nasbench_kit.benchmarks.datasheet import datasheet_markdown, datasheet_stats
+from nasbench_kit.build.datasheet import datasheet_markdown, datasheet_stats
 from nasbench_kit.models.counts201 import nb201_param_count
 from nasbench_kit.spaces import NB201Space
 

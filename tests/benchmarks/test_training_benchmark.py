@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from nasbench_kit.benchmarks import Benchmark
-from nasbench_kit.benchmarks.build_runs import BuildRecipe
+from nasbench_kit.build.runs import BuildRecipe
 from nasbench_kit.benchmarks.record import Record
 from nasbench_kit.benchmarks.schema import read_table
 from nasbench_kit.benchmarks.table import TabularBenchmark

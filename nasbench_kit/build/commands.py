@@ -7,7 +7,7 @@ trains every NB201 canonical class (seed 0) and 500 of them with seeds 1 and 2 o
 again to resume after an interruption; add ``--latency`` (on a quiet machine) to measure
 CPU latency, ``--no-train`` to only measure latency and / or assemble.
 
-The module also runs on its own: ``python -m nasbench_kit.benchmarks.build_commands
+The module also runs on its own: ``python -m nasbench_kit.build.commands
 build ...`` takes the same arguments.
 """
 
@@ -40,7 +40,7 @@ def _int_list(text: str) -> tuple[int, ...]:
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``build`` sub-command to the kit's parser."""
     from ..training.trainer import RECIPE
-    from .build_latency import LatencyProtocol
+    from .latency import LatencyProtocol
 
     p = subparsers.add_parser(
         "build",
@@ -122,10 +122,10 @@ def command_line(args: argparse.Namespace) -> str:
 
 
 def _run_build(args: argparse.Namespace) -> int:
-    from .build import build_benchmark
-    from .build_latency import LatencyProtocol
-    from .build_plan import BuildPlan
-    from .build_runs import BuildRecipe
+    from .pipeline import build_benchmark
+    from .latency import LatencyProtocol
+    from .plan import BuildPlan
+    from .runs import BuildRecipe
 
     if args.benchmark not in BENCHMARKS:
         raise UnknownNameError(f"benchmark {args.benchmark!r} cannot be built; known: {list(BENCHMARKS)}")
@@ -166,7 +166,7 @@ def _run_build(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``build`` from this module (same arguments as ``python -m nasbench_kit build``)."""
-    parser = argparse.ArgumentParser(prog="python -m nasbench_kit.benchmarks.build_commands")
+    parser = argparse.ArgumentParser(prog="python -m nasbench_kit.build.commands")
     register(parser.add_subparsers(dest="command", required=True, metavar="COMMAND"))
     args = parser.parse_args(argv)
     try:

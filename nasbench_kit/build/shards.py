@@ -36,8 +36,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import ArgumentError, BenchmarkFormatError
-from .build_runs import BuildRecipe, check_same_recipe, recipe_of_meta, rows_to_table, run_key, table_to_rows
-from .schema import read_table, write_parquet_atomic, write_table
+from .runs import BuildRecipe, check_same_recipe, recipe_of_meta, rows_to_table, run_key, table_to_rows
+from ..benchmarks.schema import read_table, write_parquet_atomic, write_table
 
 __all__ = ["WorkDir", "LATENCY_DEVICE"]
 

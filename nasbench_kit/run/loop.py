@@ -37,16 +37,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .benchmarks.record import CURVE_METRICS
-from .benchmarks.search_view import REPORT_METRICS
-from .budget import Budget, SimulatedClock
-from .errors import ArgumentError
-from .objectives import Constraint, Objective, check_metrics
-from .pareto import non_dominated_mask
-from .run_events import Event, IncumbentChanged, RunFinished, Subscribers, TrialFinished
-from .run_human import HumanAction, HumanControls
-from .run_lookup import Lookup
-from .strategies.base import AskCancelled, SearchProblem, Strategy, Trial, check_seed
+from ..benchmarks.record import CURVE_METRICS
+from ..benchmarks.search_view import REPORT_METRICS
+from ..budget import Budget, SimulatedClock
+from ..errors import ArgumentError
+from ..objectives import Constraint, Objective, check_metrics
+from ..pareto import non_dominated_mask
+from ..strategies.base import AskCancelled, SearchProblem, Strategy, Trial, check_seed
+from .checkpoint import resume_run, save_run
+from .events import Event, IncumbentChanged, RunFinished, Subscribers, TrialFinished
+from .human import HumanAction, HumanControls
+from .lookup import Lookup
 
 __all__ = ["Run", "Budget", "TrialFinished", "IncumbentChanged", "RunFinished", "HumanAction"]
 
@@ -146,7 +147,7 @@ def isomorph_warning(share: float, *, dedupe: bool) -> str | None:
 class Run(HumanControls):
     """One search: a strategy against a benchmark under a budget.
 
-    Human in the loop (see :mod:`nasbench_kit.run_human`): :meth:`pause` /
+    Human in the loop (see :mod:`nasbench_kit.run.human`): :meth:`pause` /
     :meth:`resume_running`, :meth:`suggest`, :meth:`veto` / :meth:`unveto`,
     :meth:`seed_population`, :meth:`pin_parent`; with a
     :class:`~nasbench_kit.strategies.manual.ManualStrategy` every trial is a person's
@@ -608,8 +609,6 @@ class Run(HumanControls):
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write a JSON checkpoint (configuration and asks; no pickle); see :meth:`resume`."""
-        from .run_checkpoint import save_run
-
         with self._exclusive():
             return save_run(self, path)
 
@@ -618,9 +617,7 @@ class Run(HumanControls):
         """Rebuild a saved run by replaying its asks and its human actions (suggestions,
         vetoes, steering) at the trials they took effect: it then continues exactly as the
         uninterrupted run would have (same seed, same actions, same history)."""
-        from .run_checkpoint import resume_run
-
-        return resume_run(path, benchmark, strategy=strategy)
+        return resume_run(path, benchmark, run_class=Run, strategy=strategy)
 
     def __repr__(self) -> str:
         return (f"Run(strategy={self.strategy!r}, benchmark={getattr(self.benchmark, 'name', '?')!r}, "

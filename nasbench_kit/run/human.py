@@ -40,8 +40,8 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ArgumentError, InfeasibleError, RunStateError
-from .strategies.base import Proposal, Trial
+from ..errors import ArgumentError, InfeasibleError, RunStateError
+from ..strategies.base import Proposal, Trial
 
 __all__ = ["HumanAction", "HumanControls", "ACTION_KINDS"]
 
@@ -368,7 +368,7 @@ class HumanControls:
                               f"nothing was charged")
 
     def _check_steering(self, method: str) -> None:
-        from .strategies.base import Strategy, _unsupported
+        from ..strategies.base import Strategy, _unsupported
 
         overridden = getattr(type(self.strategy), method) is not getattr(Strategy, method)
         if method not in self.strategy.steering and not overridden:

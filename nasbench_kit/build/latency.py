@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ArgumentError
-from .build_shards import LATENCY_DEVICE, WorkDir
+from .shards import LATENCY_DEVICE, WorkDir
 
 __all__ = ["LatencyProtocol", "LatencySummary", "REFERENCE_CELL", "latency_stage", "time_nb201_cells"]
 

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from .benchmarks.record import CURVE_METRICS
-from .errors import QueryError
+from ..benchmarks.record import CURVE_METRICS
+from ..errors import QueryError
 
 __all__ = ["Lookup", "TrialNumbers"]
 

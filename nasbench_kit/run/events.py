@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import ArgumentError
+from ..errors import ArgumentError
 
 __all__ = ["Event", "TrialFinished", "IncumbentChanged", "RunFinished", "Subscribers", "EVENT_TYPES"]
 

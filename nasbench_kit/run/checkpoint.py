@@ -2,7 +2,7 @@
 
 A checkpoint stores the run's configuration, the strategy's name, hyperparameters and
 seed, the list of asked architectures and the human actions (suggestions, vetoes,
-steering; :class:`~nasbench_kit.run_human.HumanAction`, each with the number of trials
+steering; :class:`~nasbench_kit.run.human.HumanAction`, each with the number of trials
 asked before it took effect), not pickled objects: loading one executes no code from the
 file. Resuming rebuilds the strategy and replays the asks against the benchmark (queries
 are free), applying every human action between the same two trials and checking every
@@ -20,10 +20,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .budget import Budget
-from .errors import ArgumentError, NasKitError
-from .objectives import Constraint, Objective
-from .run_human import HumanAction
+from ..budget import Budget
+from ..errors import ArgumentError, NasKitError
+from ..objectives import Constraint, Objective
+from .human import HumanAction
 
 __all__ = ["save_run", "resume_run", "FORMAT"]
 
@@ -70,12 +70,16 @@ def _load(path: str | os.PathLike[str]) -> dict[str, Any]:
     return state
 
 
-def resume_run(path: str | os.PathLike[str], benchmark: Any, *, strategy: Any = None) -> Any:
+def resume_run(path: str | os.PathLike[str], benchmark: Any, *, run_class: type, strategy: Any = None) -> Any:
     """Rebuild a saved run and replay it to where it was saved.
+
+    ``Run.resume`` passes ``run_class=Run``: the checkpoint module does not import the
+    loop (the loop imports it), so the two have no import cycle.
 
     Args:
         path: a checkpoint written by :meth:`Run.save`.
         benchmark: the benchmark the run searched (the same table).
+        run_class: the run class to rebuild (:class:`~nasbench_kit.run.Run`).
         strategy: a fresh strategy equal to the saved one; default: the built-in strategy
             of the saved name, hyperparameters and seed.
 
@@ -83,9 +87,8 @@ def resume_run(path: str | os.PathLike[str], benchmark: Any, *, strategy: Any = 
         ArgumentError: not a checkpoint, or a strategy that is not built in and not given.
         NasKitError: the replay diverged from the checkpoint.
     """
-    from .run import Run
-    from .strategies import STRATEGIES, strategy_names
-    from .strategies.manual import ManualStrategy
+    from ..strategies import STRATEGIES, strategy_names
+    from ..strategies.manual import ManualStrategy
 
     state = _load(path)
     saved = state["strategy"]
@@ -100,7 +103,7 @@ def resume_run(path: str | os.PathLike[str], benchmark: Any, *, strategy: Any = 
     budget = Budget(**config.pop("budget"))
     objectives = [Objective(m, maximize=x) for m, x in config.pop("objectives")]
     constraints = [Constraint(m, at_most=hi, at_least=lo) for m, hi, lo in config.pop("constraints")]
-    run = Run(strategy, benchmark, budget=budget, objectives=objectives, constraints=constraints,
+    run = run_class(strategy, benchmark, budget=budget, objectives=objectives, constraints=constraints,
               seed=saved["seed"], **config)
     asks = state["asks"]
     if state["format"] == "nasbench_kit.run/1":  # suggestions were stored as the asks they became
