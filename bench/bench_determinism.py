@@ -43,7 +43,7 @@ def child() -> None:
     import numpy as np
     import torch
 
-    from nasbench_kit.benchmarks.build_runs import BuildRecipe, _digits
+    from nasbench_kit.build.runs import BuildRecipe, _digits
     from nasbench_kit.spaces import NB201Space
     from nasbench_kit.training import train_cell
 

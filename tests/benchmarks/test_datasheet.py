@@ -122,7 +122,7 @@ def test_data_docs_print_commands_runnable_from_the_repository_root(name):
 
 
 def test_datasheet_rewrites_recorded_absolute_paths_inside_the_repository(tmp_path):
-    from nasbench_kit.benchmarks.datasheet import repo_relative_command
+    from nasbench_kit.build.datasheet import repo_relative_command
 
     (tmp_path / "data" / "work").mkdir(parents=True)
     command = "python -m nasbench_kit build nb201-digits --work-dir /build/machine/repo/data/work --out=/x/y.parquet"

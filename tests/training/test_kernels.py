@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from nasbench_kit.benchmarks.build_runs import BuildRecipe
+from nasbench_kit.build.runs import BuildRecipe
 from nasbench_kit.errors import ArgumentError
 from nasbench_kit.training.kernels import BASELINE_ENV, check_kernels
 
@@ -77,7 +77,7 @@ def test_training_is_bit_identical_in_two_fresh_processes_with_either_kernels():
 
 @pytest.mark.slow
 def test_local_cluster_workers_start_with_baseline_kernels():
-    from nasbench_kit.benchmarks.build import dask_client
+    from nasbench_kit.build.pipeline import dask_client
 
     def capability() -> tuple[str, str]:
         import os
