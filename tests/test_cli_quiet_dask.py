@@ -63,8 +63,11 @@ def test_ctrl_c_during_build_prints_the_resume_command_only(tmp_path):
     work = tmp_path / "work"
     cmd = [sys.executable, "-m", "nasbench_kit", "build", "nb201-digits", "--work-dir", str(work), "--limit", "8",
            "--epochs", "2", "--C", "8", "--N", "1", "--workers", "1", "--shard-size", "1", "--no-progress"]
+    # A terminal's shell starts the command with the default SIGINT disposition, whatever this
+    # test process has (an ignored signal would be inherited).
     proc = subprocess.Popen(cmd, cwd=REPO, env=_env(), start_new_session=True, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 180
         while not list((work / "shards").glob("train-*.parquet")):  # training has started
@@ -82,3 +85,13 @@ def test_ctrl_c_during_build_prints_the_resume_command_only(tmp_path):
     assert "interrupted" in stderr and "Resume with:" in stderr and "python -m nasbench_kit build" in stderr
     _assert_quiet(stderr)
     assert len([line for line in stderr.splitlines() if line.strip()]) <= 3, stderr
+
+
+def test_importing_the_worker_setup_outside_a_worker_leaves_sigint_alone():
+    """pytest's doctest collection imports every module; an ignored SIGINT there would be
+    inherited by each command a test starts, which could then not be interrupted."""
+    code = ("import signal, nasbench_kit.dask_worker_setup; "
+            "print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=_env(), capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0 and done.stdout.strip() == "True", done.stderr

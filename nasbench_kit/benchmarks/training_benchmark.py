@@ -109,6 +109,10 @@ class TrainingBenchmark:
         >>> r.curve.valid_acc, bench.n_trained                                                              # doctest: +SKIP
     """
 
+    #: Every query that trains is timed, so a search on it always has a time axis (even
+    #: before the first training, when the cache holds no ``train_seconds`` yet).
+    records_training_time = True
+
     def __init__(
         self,
         space: Any = None,

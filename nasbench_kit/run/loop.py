@@ -112,7 +112,11 @@ def records_training_time(benchmark: Any, *, dataset: str, schedule: int, epoch:
     """Whether ``benchmark`` records training times at the search epoch (some finite
     ``train_seconds``). A table imported without a ``train_seconds`` column has none: it
     has no simulated time axis and can only be searched under a query budget. Benchmarks
-    that are not tables (e.g. ``TrainingBenchmark``) always time what they train."""
+    that train on demand (``TrainingBenchmark``, whose ``records_training_time`` is True)
+    time what they train, even while their cache is still empty."""
+    declared = getattr(benchmark, "records_training_time", None)
+    if isinstance(declared, bool):
+        return declared
     if not hasattr(benchmark, "metric_array"):
         return True
     seconds = benchmark.metric_array("train_seconds", dataset=dataset, schedule=schedule, epoch=epoch, over="table")

@@ -111,3 +111,15 @@ def test_run_summary_warns_when_most_budget_went_to_isomorphs(synth_bench):
     assert wasteful["isomorph_share"] > 0.5 and "isomorphic" in wasteful["warnings"][0]
     deduped = Run(make_strategy("rea", synth_bench.space, seed=0), synth_bench, dedupe=True, **kwargs).run()
     assert deduped.summary()["warnings"] == [] and deduped.summary()["isomorph_share"] == 0.0
+
+
+def test_a_benchmark_that_trains_on_demand_has_a_time_axis_before_its_first_training(tmp_path):
+    """An empty TrainingBenchmark cache holds no train_seconds yet, but every query it
+    trains is timed: a seconds budget is accepted and nothing is marked timeless."""
+    from nasbench_kit.benchmarks.training_benchmark import TrainingBenchmark
+    from nasbench_kit.spaces import NB201Space
+    from nasbench_kit.build.runs import BuildRecipe
+
+    bench = TrainingBenchmark(recipe=BuildRecipe(epochs=1, C=4, N=1), cache_path=tmp_path / "runs.parquet")
+    run = Run(make_strategy("random", NB201Space(), seed=0), bench, budget=Budget(seconds=5.0), seed=0)
+    assert run.timed and bench.n_trained == 0
