@@ -1,4 +1,4 @@
-"""The network a :class:`~nasbench_kit.spaces.macro.MacroArch` builds, without torch.
+"""The network a :class:`~nasbench_kit.spaces.macro_arch.MacroArch` builds, without torch.
 
 :func:`macro_plan` lists every block with its channels, kernel and stride;
 :func:`nasbench_kit.models.macro.build_macro` builds exactly that plan, and

@@ -1,4 +1,4 @@
-"""The MobileNetV2-style network of a :class:`~nasbench_kit.spaces.macro.MacroArch`.
+"""The MobileNetV2-style network of a :class:`~nasbench_kit.spaces.macro_arch.MacroArch`.
 
 Stem Conv3x3(stride 2)+BN+ReLU6; a fixed first block (``e=1``, ``k=3``); the searchable
 stages of inverted-residual blocks (Sandler et al., "MobileNetV2: Inverted Residuals and

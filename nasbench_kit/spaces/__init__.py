@@ -17,7 +17,7 @@ _EXPORTS = {
     "NB201Space": "nb201",
     "Cell201": "nb201",
     "MacroSpace": "macro",
-    "MacroArch": "macro",
+    "MacroArch": "macro_arch",
     "NB101Space": "nb101",
     "Cell101": "nb101",
 }
