@@ -192,7 +192,7 @@ def test_failed_write_leaves_the_old_file_and_no_temporary(tiny_file: Path, monk
         Path(where).write_bytes(b"PAR1 half")
         raise OSError("disk full")
 
-    monkeypatch.setattr(schema.pq, "write_table", half_write)
+    monkeypatch.setattr(pq, "write_table", half_write)
     with pytest.raises(OSError, match="disk full"):
         write_table(tiny_table(valid_acc=np.full((4, 3), 33.0)), tiny_file)
     assert tiny_file.read_bytes() == before

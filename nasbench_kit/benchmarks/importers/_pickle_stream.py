@@ -21,21 +21,48 @@ becomes ``PROTO + prelude + item bytes + STOP`` where
 
 Everything outside the big dict's items (the "skeleton": ``meta_archs`` etc.) is
 assembled the same way into one pickle, loaded at the end with the big dict empty.
+
+Three modules; the first two import neither each other nor this one:
+
+* :mod:`._pickle_tokens`: the opcode tables, the regular expression and the chunked
+  reader ``_OpcodeReader`` (which :class:`PickleItemStream` extends);
+* :mod:`._pickle_regions`: :class:`StreamItem`, the byte ranges the walk records and
+  ``emit_pickle``, which renumbers them into a standalone pickle;
+* this module: the walk of the top levels that finds the big dict's items and cuts them.
+  Import :class:`PickleItemStream`, :class:`StreamItem` and :class:`UnstreamableLayout`
+  from here.
 """
 
 from __future__ import annotations
 
 import bisect
-import pickletools
-import re
-import struct
 from array import array
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-import numpy as np
-
+from ._pickle_regions import _EDIT_DROP, _EDIT_GET, _EDIT_PUT, StreamItem, _Region, emit_pickle
+from ._pickle_tokens import (
+    _CHUNK,
+    _EFFECTS,
+    _FRAME,
+    _GETS,
+    _GLOBAL,
+    _INT_OPS,
+    _KEEPS_BELOW,
+    _KEEPS_CONTAINER,
+    _MARGIN,
+    _MARK,
+    _MARK_USERS,
+    _MEMOIZE,
+    _PROTO,
+    _PUTS,
+    _RUN,
+    _STACK_GLOBAL,
+    _STOP,
+    _STRING_OPS,
+    _OpcodeReader,
+    _StringTable,
+)
 from ._safe_pickle import GlobalRef, format_error
 
 __all__ = ["GlobalRef", "StreamItem", "PickleItemStream", "UnstreamableLayout"]
@@ -48,136 +75,13 @@ class UnstreamableLayout(Exception):
     already yielded from that batch must be discarded by the caller.
     """
 
-_CHUNK = 16 << 20  # bytes read from the stream at a time
-_MARGIN = 1 << 20  # keep at least this much unread data buffered before tokenizing
+
 _PRECISE_DEPTH = 2  # mark depth up to which every opcode is decoded (top dict, big dict items)
 _KEEP_STRING_MAX = 40  # memoized strings this short are remembered for cross-item references
 _KEEP_ARCH_MAX = 160  # ... and architecture strings ("|op~0|+...") up to this length
 
 
-@dataclass
-class StreamItem:
-    """One standalone pickle cut from the stream.
-
-    Attributes:
-        key: the item's key in the big dict (``None`` for the skeleton).
-        payload: the standalone pickle bytes.
-        cross: global memo indices the prelude asks for, as persistent ids ``("memo", g)``.
-        base: global memo index of the item's first own memo entry.
-        local_base: local index of that entry (``len(cross)``).
-        count: number of memo entries the item defines.
-    """
-
-    key: Any
-    payload: bytes
-    cross: list[int]
-    base: int
-    local_base: int
-    count: int
-
-
-# --- opcode tables ----------------------------------------------------------------------------
-
-_OPS = {ord(op.code): op for op in pickletools.opcodes}
-_MARK = ord("(")
-_STOP = ord(".")
-_FRAME = 0x95
-_PROTO = 0x80
-_MEMOIZE = 0x94
-_PUTS = {ord("p"), ord("q"), ord("r"), _MEMOIZE}
-_GETS = {ord("g"), ord("h"), ord("j")}
-_STRING_OPS = {0x8C, ord("X"), 0x8D, ord("V")}
-_GLOBAL = ord("c")
-_STACK_GLOBAL = 0x93
-
-
-def _effect(op: pickletools.OpcodeInfo) -> tuple[bool, int, int]:
-    """``(uses_mark, pops_below_mark_or_total, pushes)`` of an opcode."""
-    before = op.stack_before
-    if pickletools.markobject in before:
-        return True, before.index(pickletools.markobject), len(op.stack_after)
-    return False, len(before), len(op.stack_after)
-
-
-_EFFECTS = {code: _effect(op) for code, op in _OPS.items()}
-_MARK_USERS = {code for code, (uses, _, _) in _EFFECTS.items() if uses}
-
-# Fast mode regex. One match = a run of plain opcodes (no memo, no marks, no strings),
-# then either a memoized short string (groups 1, 2) or any other opcode (group 3).
-_LENGTHS = b"|".join(re.escape(bytes([n])) + b".{%d}" % n for n in range(64))
-_SIMPLE = b"|".join(
-    [
-        rb"G.{8}",
-        rb"K.",
-        rb"M..",
-        rb"J.{4}",
-        rb"[N\x88\x89\}\]\)\x85\x86\x87Rbsa\x81]",
-        rb"C(?:" + _LENGTHS + rb")",
-        rb"\x8a(?:" + b"|".join(re.escape(bytes([n])) + b".{%d}" % n for n in range(1, 9)) + rb")",
-    ]
-)
-_SHORT_STRING = (
-    rb"\x8c(?:" + _LENGTHS + rb")"
-    + rb"|X(?:" + b"|".join(re.escape(bytes([n])) + rb"\x00\x00\x00" + b".{%d}" % n for n in range(64)) + rb")"
-)
-_RUN = re.compile(rb"(?:" + _SIMPLE + rb")*(?:(" + _SHORT_STRING + rb")(\x94|r.{4}|q.)|(.))", re.S)
-
-
-class _StringTable:
-    """Memo index -> short string, for strings later items may refer to (12 bytes each)."""
-
-    def __init__(self) -> None:
-        self._index = array("q")
-        self._value_id = array("i")
-        self._values: list[str] = []
-        self._ids: dict[str, int] = {}
-
-    def add(self, index: int, value: str) -> None:
-        vid = self._ids.get(value)
-        if vid is None:
-            vid = self._ids[value] = len(self._values)
-            self._values.append(value)
-        if self._index and index <= self._index[-1]:
-            # Protocol-2 PUT to an index again: rare; keep the table sorted.
-            pos = bisect.bisect_left(self._index, index)
-            if pos < len(self._index) and self._index[pos] == index:
-                self._value_id[pos] = vid
-                return
-            self._index.insert(pos, index)
-            self._value_id.insert(pos, vid)
-            return
-        self._index.append(index)
-        self._value_id.append(vid)
-
-    def get(self, index: int) -> str | None:
-        pos = bisect.bisect_left(self._index, index)
-        if pos < len(self._index) and self._index[pos] == index:
-            return self._values[self._value_id[pos]]
-        return None
-
-
-@dataclass
-class _Region:
-    """Bytes of the stream that go into one output pickle, with the memo edits they need."""
-
-    start: int  # absolute stream position of the first byte
-    segments: list[list[int]] = field(default_factory=list)  # [abs start, global base, count]
-    long_puts: list[int] = field(default_factory=list)  # abs positions of LONG_BINPUT arguments
-    long_gets: list[int] = field(default_factory=list)  # abs positions of LONG_BINGET arguments
-    long_get_targets: list[int] = field(default_factory=list)  # their global memo indices
-    edits: list[tuple[int, int, int, int]] = field(default_factory=list)  # (abs pos, length, kind, global)
-
-
-_EDIT_GET, _EDIT_PUT, _EDIT_DROP = 0, 1, 2
-
-
-_INT_OPS = {ord("K"), ord("M"), ord("J"), 0x8A}
-# Ops that mutate the container below their arguments and leave it on the stack.
-_KEEPS_CONTAINER = {ord("u"), ord("e"), 0x90}  # SETITEMS, APPENDS, ADDITEMS (mark users)
-_KEEPS_BELOW = {ord("s"): 2, ord("a"): 1, ord("b"): 1}  # SETITEM, APPEND, BUILD: entries popped
-
-
-class PickleItemStream:
+class PickleItemStream(_OpcodeReader):
     """Cut a pickled ``{..., key: {int: value, ...}, ...}`` into one standalone pickle per item.
 
     Args:
@@ -196,35 +100,13 @@ class PickleItemStream:
     """
 
     def __init__(self, stream: BinaryIO, *, source: str, key: str) -> None:
-        self._stream = stream
-        self._source = source
+        super().__init__(stream, source)
         self._key = key
-        self._buf = b""
-        self._offset = 0  # absolute position of _buf[0]
-        self._eof = False
         self.strings = _StringTable()
         self.globals: dict[int, GlobalRef] = {}
         self.shared: dict[int, Any] = {}
         self.item_bases = array("q")  # first memo index of each item, in yield order
         self._skeleton: StreamItem | None = None
-
-    # --- buffer -------------------------------------------------------------------------
-    def _fill(self, need_end: int, keep_from: int) -> None:
-        """Make absolute positions ``< need_end`` available; drop bytes before ``keep_from``."""
-        while self._offset + len(self._buf) < need_end and not self._eof:
-            drop = max(0, keep_from - self._offset)
-            want = max(_CHUNK, need_end - self._offset - len(self._buf))
-            try:
-                chunk = self._stream.read(want)
-            except (OSError, EOFError, ValueError) as err:  # bz2 / zip decompression errors
-                raise format_error(self._source, f"the compressed data is corrupted or truncated ({err})") from None
-            if not chunk:
-                self._eof = True
-            self._buf = self._buf[drop:] + chunk
-            self._offset += drop
-
-    def _truncated(self) -> Exception:
-        return format_error(self._source, "the file ends in the middle of the pickle: it is truncated")
 
     # --- cross references ---------------------------------------------------------------
     def lookup(self, index: int) -> tuple[bool, Any]:
@@ -252,156 +134,9 @@ class PickleItemStream:
             raise RuntimeError("iterate the stream to its end before asking for the skeleton")
         return self._skeleton
 
-    # --- output -------------------------------------------------------------------------
-    def _emit(self, parts: list[tuple[bytes, _Region]], key: Any) -> StreamItem:
-        """One standalone pickle from byte ranges and their memo edits."""
-        segments = [seg for _data, region in parts for seg in region.segments]
-
-        def local(g: int) -> int | None:
-            shift = 0
-            for _start, base, count in segments:
-                if base <= g < base + count:
-                    return g - base + shift
-                shift += count
-            return None
-
-        segments = [tuple(seg) for seg in segments]
-
-        cross: list[int] = []
-        slot_of: dict[int, int] = {}
-        for _data, region in parts:
-            for _pos, _length, kind, g in region.edits:
-                if kind == _EDIT_GET and g not in slot_of and local(g) is None:
-                    slot_of[g] = len(cross)
-                    cross.append(g)
-            if region.long_get_targets:
-                targets = np.asarray(region.long_get_targets, dtype=np.int64)
-                outside = np.ones(len(targets), dtype=bool)
-                for _start, base, count in segments:
-                    outside &= ~((targets >= base) & (targets < base + count))
-                for g in np.unique(targets[outside]).tolist():
-                    if g not in slot_of:
-                        slot_of[g] = len(cross)
-                        cross.append(g)
-        p = len(cross)
-        pieces = [b"\x80\x04"]
-        for slot, g in enumerate(cross):
-            pieces.append(b"\x8c\x04memoJ" + struct.pack("<i", g) + b"\x86Qr" + struct.pack("<I", slot) + b"0")
-        for data, region in parts:
-            body = np.frombuffer(data, dtype=np.uint8).copy()
-            if region.long_puts:
-                pos = np.asarray(region.long_puts, dtype=np.int64) - region.start
-                old = body[pos].astype(np.int64)
-                for k in range(1, 4):
-                    old |= body[pos + k].astype(np.int64) << (8 * k)
-                new = np.full_like(old, -1)
-                shift = p
-                for _start, base, count in segments:
-                    inside = (old >= base) & (old < base + count)
-                    new[inside] = old[inside] - base + shift
-                    shift += count
-                if (new < 0).any():
-                    raise format_error(self._source, "a memo index outside its item: unsupported pickle layout")
-                for k in range(4):
-                    body[pos + k] = (new >> (8 * k)) & 0xFF
-            if region.long_gets:
-                pos = np.asarray(region.long_gets, dtype=np.int64) - region.start
-                old = np.asarray(region.long_get_targets, dtype=np.int64)
-                new = np.full_like(old, -1)
-                shift = p
-                for _start, base, count in segments:
-                    inside = (old >= base) & (old < base + count)
-                    new[inside] = old[inside] - base + shift
-                    shift += count
-                for g, slot in slot_of.items():
-                    new[old == g] = slot
-                for k in range(4):
-                    body[pos + k] = (new >> (8 * k)) & 0xFF
-            raw = body.tobytes()
-            last = 0
-            for pos, length, kind, g in sorted(region.edits):
-                rel = pos - region.start
-                pieces.append(raw[last:rel])
-                if kind == _EDIT_GET:
-                    target = local(g)
-                    pieces.append(b"j" + struct.pack("<I", slot_of[g] if target is None else target + p))
-                elif kind == _EDIT_PUT:
-                    target = local(g)
-                    if target is None:
-                        raise format_error(self._source, "a memo index outside its item: unsupported pickle layout")
-                    pieces.append(b"r" + struct.pack("<I", target + p))
-                last = rel + length
-            pieces.append(raw[last:])
-        if pieces[-1][-1:] != b".":
-            pieces.append(b".")
-        first = segments[0][1] if segments else 0
-        count = sum(c for _s, _b, c in segments)
-        return StreamItem(key, b"".join(pieces), cross, first, p, count)
-
+    # --- walking the opcodes ------------------------------------------------------------
     def _slice(self, region: _Region, end: int) -> bytes:
         return self._buf[region.start - self._offset : end - self._offset]
-
-    # --- tokenizer ----------------------------------------------------------------------
-    def _arg_end(self, pos: int, op: int, keep_from: int) -> int:
-        """Absolute end of the opcode at ``pos`` (generic, any opcode)."""
-        info = _OPS.get(op)
-        if info is None:
-            raise format_error(
-                self._source, f"corrupted pickle: unknown opcode 0x{op:02x} at byte {pos} (not a benchmark file?)"
-            )
-        arg = info.arg
-        start = pos + 1
-        if arg is None:
-            return start
-        n = arg.n
-        if n > 0:
-            end = start + n
-        elif n == pickletools.UP_TO_NEWLINE:
-            end = start
-            for _ in range(2 if arg.name == "stringnl_noescape_pair" else 1):
-                while True:
-                    nl = self._buf.find(b"\n", end - self._offset)
-                    if nl >= 0:
-                        end = self._offset + nl + 1
-                        break
-                    if self._eof:
-                        raise self._truncated()
-                    self._fill(self._offset + len(self._buf) + 1, keep_from)
-        else:
-            width = {
-                pickletools.TAKEN_FROM_ARGUMENT1: 1,
-                pickletools.TAKEN_FROM_ARGUMENT4: 4,
-                pickletools.TAKEN_FROM_ARGUMENT4U: 4,
-                pickletools.TAKEN_FROM_ARGUMENT8U: 8,
-            }[n]
-            self._fill(start + width, keep_from)
-            raw = self._buf[start - self._offset : start - self._offset + width]
-            if len(raw) < width:
-                raise self._truncated()
-            length = int.from_bytes(raw, "little", signed=(n == pickletools.TAKEN_FROM_ARGUMENT4))
-            if length < 0:
-                raise format_error(self._source, f"corrupted pickle: negative length at byte {pos}")
-            end = start + width + length
-        self._fill(end, keep_from)
-        if end > self._offset + len(self._buf):
-            raise self._truncated()
-        return end
-
-    def _text(self, op: int, start: int, end: int, limit: int | None) -> str | None:
-        """Value of a string opcode at ``[start, end)`` (``None`` if longer than ``limit``)."""
-        if limit is not None and end - start > limit + 9:
-            return None
-        raw = self._buf[start - self._offset : end - self._offset]
-        try:
-            if op == 0x8C:
-                return raw[2:].decode("utf-8")
-            if op == ord("X"):
-                return raw[5:].decode("utf-8")
-            if op == 0x8D:
-                return raw[9:].decode("utf-8")
-            return raw[1:-1].decode("raw-unicode-escape")
-        except UnicodeDecodeError:
-            return None
 
     def __iter__(self) -> Iterator[StreamItem]:  # noqa: C901 - one tokenizer loop, kept together for speed
         source = self._source
@@ -597,9 +332,9 @@ class PickleItemStream:
                     raise format_error(source, f"corrupted pickle: STOP inside an open structure at byte {pos}")
                 if tail is None or head_bytes is None:
                     # no big dict: the whole (small) pickle is the skeleton
-                    self._skeleton = self._emit([(self._slice(head, end), head)], None)
+                    self._skeleton = emit_pickle([(self._slice(head, end), head)], None, source)
                 else:
-                    self._skeleton = self._emit([(head_bytes, head), (self._slice(tail, end), tail)], None)
+                    self._skeleton = emit_pickle([(head_bytes, head), (self._slice(tail, end), tail)], None, source)
                 return
             entry: tuple = ("obj",)
             get_edit = None
@@ -650,7 +385,7 @@ class PickleItemStream:
                     if state == 2:
                         if stack[-1][0] != "done":
                             raise UnstreamableLayout(f"{source}: an item value that is not a filled container")
-                        yield self._emit([(self._slice(item, pos), item)], key)
+                        yield emit_pickle([(self._slice(item, pos), item)], key, source)
                         batch_items += 1
                     key, state, item, region, seg = entry[1], 1, None, None, None
                     batch_keys.append(entry)
@@ -693,7 +428,7 @@ class PickleItemStream:
                     if op != 0x75 or size % 2:
                         raise format_error(source, f"corrupted pickle: the {self._key!r} dict is not a dict of pairs")
                     if state == 2:
-                        yield self._emit([(self._slice(item, pos), item)], key)
+                        yield emit_pickle([(self._slice(item, pos), item)], key, source)
                         batch_items += 1
                     elif state == 1:
                         raise UnstreamableLayout(f"{source}: a key without a value in the {self._key!r} dict")
