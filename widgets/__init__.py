@@ -11,8 +11,7 @@ command line's HTML export.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from nasbench_kit._lazy import lazy_exports
 
 #: Public name -> module that defines it.
 _EXPORTS = {
@@ -39,13 +38,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'widgets' has no attribute {name!r}; public names: {__all__}")
-    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

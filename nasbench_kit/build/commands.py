@@ -21,7 +21,7 @@ import sys
 import threading
 from collections.abc import Sequence
 
-from ..errors import NasKitError, UnknownNameError
+from ..errors import UnknownNameError
 
 __all__ = ["register", "main", "BENCHMARKS"]
 
@@ -165,15 +165,16 @@ def _run_build(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``build`` from this module (same arguments as ``python -m nasbench_kit build``)."""
-    parser = argparse.ArgumentParser(prog="python -m nasbench_kit.build.commands")
-    register(parser.add_subparsers(dest="command", required=True, metavar="COMMAND"))
-    args = parser.parse_args(argv)
-    try:
-        return int(args.handler(args) or 0)
-    except NasKitError as err:
-        print(f"error: {err}", file=sys.stderr)
+    """Run ``build`` from this module: ``python -m nasbench_kit.build.commands build ARGS``
+    is ``python -m nasbench_kit build ARGS`` (same arguments, errors and exit codes)."""
+    from ..cli import main as cli_main  # here, not at the top: cli imports this module
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] != ["build"]:
+        print("usage: python -m nasbench_kit.build.commands build ARGS (see python -m nasbench_kit build --help)",
+              file=sys.stderr)
         return 2
+    return cli_main(argv)
 
 
 if __name__ == "__main__":

@@ -7,9 +7,7 @@ for the NB101 and macro spaces.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from .._lazy import lazy_exports
 from .base import ENCODING_KINDS, DecisionSpace, SearchSpace
 
 #: public name -> module of this package defining it
@@ -25,14 +23,4 @@ _EXPORTS = {
 __all__ = ["ENCODING_KINDS", "SearchSpace", "DecisionSpace", "NB201Space", "Cell201", "MacroSpace", "MacroArch", "NB101Space", "Cell101"]
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
