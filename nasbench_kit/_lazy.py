@@ -6,9 +6,9 @@ and macro spaces, ``build`` without torch or Dask, ``widgets`` without ipywidget
 
 >>> import types
 >>> module = types.ModuleType("demo")
->>> getattr_, dir_ = lazy_exports("json", {"dumps": ""}, vars(module))
->>> getattr_("dumps")({"a": 1}), "dumps" in dir_()
-('{"a": 1}', True)
+>>> getattr_, dir_ = lazy_exports("json", {"JSONDecoder": "decoder"}, vars(module))
+>>> getattr_("JSONDecoder").__module__, "JSONDecoder" in dir_()
+('json.decoder', True)
 """
 
 from __future__ import annotations
@@ -21,14 +21,14 @@ from typing import Any
 def lazy_exports(package: str, exports: Mapping[str, str],
                  namespace: dict[str, Any]) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
     """``(__getattr__, __dir__)`` for package ``package`` whose ``exports`` map each public
-    name to the submodule defining it (``""``: the package itself). A name is imported on
+    name to the submodule defining it. A name is imported on
     first access and cached in ``namespace`` (the package's ``globals()``)."""
 
     def __getattr__(name: str) -> Any:
         module = exports.get(name)
         if module is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}; public names: {sorted(exports)}")
-        value = getattr(importlib.import_module(f"{package}.{module}" if module else package), name)
+        value = getattr(importlib.import_module(f"{package}.{module}"), name)
         namespace[name] = value
         return value
 
