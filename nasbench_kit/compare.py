@@ -256,9 +256,9 @@ def compare(
 
 
 def _execute(tasks, benchmark, budget, kwargs, best, reference, workers, executor, progress) -> list[pd.DataFrame]:
-    from tqdm.auto import tqdm
+    from .progress import progress_bar
 
-    bar = tqdm(total=len(tasks), desc="compare", unit="task", disable=not progress)
+    bar = progress_bar(total=len(tasks), desc="compare", unit="task", enabled=progress)
     try:
         if workers == 1 and executor is None:
             out = []

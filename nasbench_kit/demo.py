@@ -47,7 +47,8 @@ DEMO_STRATEGIES = ("random", "rea", "reinforce", "local-search")
 def demo_compare(out: Path, benchmark: str | None, *, seeds: int) -> dict:
     """NB201-protocol comparison on ``benchmark``; writes ``compare/``; returns its summary.
 
-    Without a benchmark file (the shipped table is missing) it returns why it was skipped.
+    When the default (shipped) table is missing it returns why it was skipped; a
+    ``benchmark`` that was asked for and cannot be loaded raises.
     """
     from . import analysis
     from .benchmarks import load_benchmark
@@ -57,6 +58,8 @@ def demo_compare(out: Path, benchmark: str | None, *, seeds: int) -> dict:
     try:
         bench = load_benchmark(benchmark)
     except NasKitError as error:
+        if benchmark is not None:
+            raise
         return {"skipped": str(error)}
     folder = out / "compare"
     folder.mkdir(parents=True, exist_ok=True)
@@ -108,8 +111,12 @@ def _handle(args: argparse.Namespace) -> int:
 def register(subparsers) -> None:
     """Add the ``demo`` sub-command."""
     parser = subparsers.add_parser("demo", help="headless run of the main job; writes results to --out")
-    parser.add_argument("--out", default="results/demo", help="output folder (default: results/demo)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--benchmark", default=None, help="table for the comparison (default: the shipped one)")
-    parser.add_argument("--compare-seeds", type=int, default=50, help="seeds per strategy in the comparison")
+    from .cli_args import benchmark_source, non_negative_int, output_folder, positive_int
+
+    parser.add_argument("--out", default="results/demo", type=output_folder,
+                        help="output folder (default: results/demo; created if missing, earlier results overwritten)")
+    parser.add_argument("--seed", type=non_negative_int, default=0)
+    parser.add_argument("--benchmark", default=None, type=benchmark_source,
+                        help="table for the comparison (default: the shipped one)")
+    parser.add_argument("--compare-seeds", type=positive_int, default=50, help="seeds per strategy in the comparison")
     parser.set_defaults(handler=_handle)

@@ -25,10 +25,12 @@ from typing import Any
 import numpy as np
 
 from .budget import Budget
+from .cli_args import benchmark_source, from_kit_parser, non_negative_int, output_folder, positive_int
 from .errors import ArgumentError
 from .objectives import Constraint, Objective
 
-__all__ = ["register", "parse_budget", "parse_constraint", "parse_objective", "parse_seeds", "parse_hyperparameter"]
+__all__ = ["register", "parse_budget", "parse_constraint", "parse_objective", "parse_seeds", "parse_hyperparameter",
+           "check_budget"]
 
 _CONSTRAINT = re.compile(r"^\s*([A-Za-z_][\w]*)\s*(<=|>=)\s*([-+0-9.eE]+)\s*$")
 
@@ -86,16 +88,28 @@ def parse_seeds(text: str) -> list[int]:
     """``"100"`` -> seeds 0..99; ``"5-9"`` -> 5..9; ``"1,4,7"`` -> those."""
     try:
         if "," in text:
-            return [int(s) for s in text.split(",")]
-        if "-" in text:
+            seeds = [int(s) for s in text.split(",")]
+        elif "-" in text:
             low, high = (int(s) for s in text.split("-"))
-            return list(range(low, high + 1))
-        count = int(text)
-    except ValueError:
+            seeds = list(range(low, high + 1))
+        else:
+            seeds = list(range(int(text)))
+            if not seeds:
+                raise ArgumentError(f"the number of seeds must be >= 1, got {text!r}")
+    except ValueError as error:
+        if isinstance(error, ArgumentError):
+            raise
         raise ArgumentError(f"seeds {text!r} not understood: use a count (100), a range (5-9) or a list (1,4,7)") from None
-    if count < 1:
-        raise ArgumentError(f"the number of seeds must be >= 1, got {count}")
-    return list(range(count))
+    if not seeds or min(seeds) < 0 or len(set(seeds)) != len(seeds):
+        raise ArgumentError(f"seeds {text!r}: a range must run low-high and a list must hold distinct ints >= 0")
+    return seeds
+
+
+def check_budget(text: str) -> str:
+    """``text`` when :func:`parse_budget` will understand it (checked before any table loads)."""
+    if text.strip().lower() != "nb201":
+        parse_budget(text)
+    return text
 
 
 def parse_hyperparameter(text: str) -> tuple[str, Any]:
@@ -110,19 +124,23 @@ def parse_hyperparameter(text: str) -> tuple[str, Any]:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--benchmark", default=None, help="benchmark name or table path (default: the shipped one)")
-    parser.add_argument("--budget", default="150", help="150 (evaluations), 20000s (simulated seconds) or nb201")
+    parser.add_argument("--benchmark", default=None, type=benchmark_source,
+                        help="benchmark name or table path (default: the shipped one)")
+    parser.add_argument("--budget", default="150", type=from_kit_parser(check_budget),
+                        help="150 (evaluations), 20000s (simulated seconds) or nb201")
     parser.add_argument("--constraint", action="append", default=[], metavar="METRIC<=VALUE",
                         help="a constraint on a free metric, e.g. latency_ms<=3 (repeatable)")
     parser.add_argument("--objective", action="append", default=[], metavar="METRIC[:max|min]",
                         help="objectives, first = search metric (default valid_acc:max; repeatable)")
-    parser.add_argument("--dataset", default=None)
-    parser.add_argument("--epoch", type=int, default=None, help="search epoch (default: the schedule's last)")
+    parser.add_argument("--dataset", default=None, help="dataset of the table to search on (default: its first)")
+    parser.add_argument("--epoch", type=non_negative_int, default=None,
+                        help="search epoch (default: the schedule's last)")
     parser.add_argument("--dedupe", action=argparse.BooleanOptionalAction, default=True,
                         help="skip architectures isomorphic to already-trained ones at no cost (default: on; "
                              "--no-dedupe trains every proposal, as Run(dedupe=False) does)")
-    parser.add_argument("--sim-workers", type=int, default=1, help="simulated parallel workers of each run")
-    parser.add_argument("--out", required=True, help="output folder")
+    parser.add_argument("--sim-workers", type=positive_int, default=1, help="simulated parallel workers of each run")
+    parser.add_argument("--out", required=True, type=output_folder,
+                        help="output folder (created if missing; results of an earlier run in it are overwritten)")
 
 
 def _setup(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
@@ -130,6 +148,13 @@ def _setup(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
 
     bench = load_benchmark(args.benchmark)
     metrics = tuple(bench.metrics)
+    if args.dataset is not None and args.dataset not in bench.datasets:
+        raise ArgumentError(f"--dataset {args.dataset!r} is not in {bench.name}; its datasets: {list(bench.datasets)}")
+    if args.epoch is not None:
+        epochs = bench.epochs(args.dataset or bench.datasets[0])
+        if args.epoch not in epochs:
+            recorded = f"{epochs[0]}..{epochs[-1]}" if epochs else "none"
+            raise ArgumentError(f"--epoch {args.epoch} is not recorded in {bench.name}; its epochs: {recorded}")
     kwargs: dict[str, Any] = parse_budget(args.budget, bench)
     kwargs.setdefault("dataset", args.dataset)
     kwargs.update(
@@ -138,6 +163,13 @@ def _setup(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
         epoch=args.epoch, dedupe=args.dedupe, n_workers=args.sim_workers,
     )
     return bench, kwargs
+
+
+def _prepare_out(out: Path, marker: str) -> None:
+    """Create the output folder; say so when it holds an earlier run's results."""
+    if (out / marker).exists():
+        print(f"note: {out} holds results of an earlier run; they are overwritten", file=sys.stderr)
+    out.mkdir(parents=True, exist_ok=True)
 
 
 def _write_table(frame: Any, out: Path, stem: str) -> list[str]:
@@ -164,13 +196,13 @@ def _handle_search(args: argparse.Namespace) -> int:
     hyper = dict(parse_hyperparameter(h) for h in args.hp)
     strategy = make_strategy(args.strategy, bench.space, seed=args.seed, **hyper)
     run = Run(strategy, bench, seed=args.seed, **kwargs)
-    from tqdm.auto import tqdm
+    from .progress import progress_bar
 
-    with tqdm(desc=f"search {args.strategy}", unit="trial", disable=args.no_progress) as bar:
+    with progress_bar(desc=f"search {args.strategy}", unit="trial", enabled=not args.no_progress) as bar:
         run.on("trial_finished", lambda e: bar.update())
         run.run()
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    _prepare_out(out, "summary.json")
     written = _write_table(run.history, out, "history")
     run.save(out / "run.json")
     summary = run.summary()
@@ -204,12 +236,14 @@ def _handle_compare(args: argparse.Namespace) -> int:
     from . import analysis
     from .compare import compare
 
-    bench, kwargs = _setup(args)
     names = [s.strip() for s in args.strategies.split(",") if s.strip()]
-    frame = compare(names, bench, seeds=parse_seeds(args.seeds), workers=args.workers,
+    if not names:
+        raise ArgumentError(f"--strategies {args.strategies!r} names no strategy; e.g. random,rea,local-search")
+    bench, kwargs = _setup(args)
+    frame = compare(names, bench, seeds=args.seeds, workers=args.workers,
                     progress=not args.no_progress, **kwargs)
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    _prepare_out(out, "summary.json")
     written = _write_table(frame, out, "trials")
     baseline = "random" if "random" in names else None
     final = analysis.final_table(frame, baseline=baseline)
@@ -261,7 +295,7 @@ def register(subparsers: Any) -> None:
     search = subparsers.add_parser("search", help="run one search strategy on a benchmark", epilog=_SEARCH_EPILOG,
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
     search.add_argument("--strategy", default="rea", help="strategy name (see nasbench_kit.strategies)")
-    search.add_argument("--seed", type=int, default=0)
+    search.add_argument("--seed", type=non_negative_int, default=0)
     search.add_argument("--hp", action="append", default=[], metavar="NAME=VALUE", help="strategy hyperparameter")
     search.add_argument("--no-progress", action="store_true")
     _common(search)
@@ -270,8 +304,9 @@ def register(subparsers: Any) -> None:
     comp = subparsers.add_parser("compare", help="compare strategies over many seeds", epilog=_COMPARE_EPILOG,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     comp.add_argument("--strategies", default="random,rea,reinforce,local-search")
-    comp.add_argument("--seeds", default="20", help="a count (100), a range (5-9) or a list (1,4,7)")
-    comp.add_argument("--workers", type=int, default=1, help="processes (a local Dask cluster when > 1)")
+    comp.add_argument("--seeds", default="20", type=from_kit_parser(parse_seeds),
+                      help="a count (100), a range (5-9) or a list (1,4,7)")
+    comp.add_argument("--workers", type=positive_int, default=1, help="processes (a local Dask cluster when > 1)")
     comp.add_argument("--no-progress", action="store_true")
     _common(comp)
     comp.set_defaults(handler=_handle_compare)

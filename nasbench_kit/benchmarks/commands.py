@@ -8,22 +8,21 @@
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..errors import UnknownNameError
+from ..cli_args import benchmark_source, check_input, output_file, positive_int
+from ..errors import ArgumentError
 
 __all__ = ["register", "describe_benchmark"]
 
 
 def _run_datasheet(args: argparse.Namespace) -> int:
     import shlex
-    import sys
-    from pathlib import Path
 
     from ..build.datasheet import datasheet_markdown
     from .registry import load_benchmark
@@ -35,8 +34,10 @@ def _run_datasheet(args: argparse.Namespace) -> int:
 
         lut = OpLatencyTable.build()
     command = "python -m nasbench_kit " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-    Path(args.out).write_text(datasheet_markdown(bench, lut=lut, command=command))
-    print(f"datasheet written to {Path(args.out).resolve()}")
+    out = Path(args.out)
+    existed = out.exists()
+    out.write_text(datasheet_markdown(bench, lut=lut, command=command))
+    print(f"datasheet written to {out.resolve()}{' (overwrote the earlier file)' if existed else ''}")
     return 0
 
 
@@ -47,42 +48,48 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="print what a benchmark table holds",
         description="Print what a benchmark table holds: datasets, schedules, seeds, epochs, metrics, coverage.",
     )
-    info.add_argument("table", help="path of a .parquet benchmark table, or a benchmark name (e.g. nb201-digits)")
+    info.add_argument("table", type=benchmark_source,
+                      help="path of a .parquet benchmark table, or a benchmark name (e.g. nb201-digits)")
     info.set_defaults(handler=_run_info)
 
     sheet = subparsers.add_parser("datasheet", help="write the DATASHEET.md of a built table (numbers from the table)")
-    sheet.add_argument("table", help="path of a .parquet table built by `python -m nasbench_kit build`, or a name")
-    sheet.add_argument("-o", "--out", required=True, help="the Markdown file to write")
+    sheet.add_argument("table", type=benchmark_source,
+                       help="path of a .parquet table built by `python -m nasbench_kit build`, or a name")
+    sheet.add_argument("-o", "--out", required=True, type=output_file(),
+                       help="the Markdown file to write (an existing one is overwritten)")
     sheet.add_argument("--lut", action="store_true",
                        help="also time a per-op latency lookup table here and correlate it with the measured latencies "
                             "(run on a quiet machine)")
     sheet.set_defaults(handler=_run_datasheet)
 
+    from .importers.kinds import IMPORTER_KINDS
+
     imp = subparsers.add_parser(
         "import",
         help="convert an official benchmark file or a CSV/parquet table into the kit's table format",
-        description=(
-            "Convert a benchmark file into the kit's table format (parquet). KIND is one of nb201 (NAS-Bench-201 "
-            ".pth), nats (NATS-Bench pbz2), nb101 (NAS-Bench-101 tfrecord), hwnas (HW-NAS-Bench), csv (any CSV or "
-            "parquet table with an architecture column)."
-        ),
+        description="Convert a benchmark file into the kit's table format (parquet).",
+        epilog="kinds (PATH is):\n" + "\n".join(spec.help_line() for spec in IMPORTER_KINDS.values())
+               + "\n\nImporting the same source again is skipped while OUT is up to date; --force re-imports.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    imp.add_argument("kind", metavar="KIND", help="nb201, nats, nb101, hwnas or csv")
-    imp.add_argument("path", help="the file to convert")
-    imp.add_argument("-o", "--out", required=True, help="the .parquet table to write")
+    imp.add_argument("kind", metavar="KIND", choices=list(IMPORTER_KINDS), help=", ".join(IMPORTER_KINDS))
+    imp.add_argument("path", metavar="PATH", help="the file (or folder, for nb201 and nats) to convert")
+    imp.add_argument("-o", "--out", required=True, type=output_file(".parquet"), help="the .parquet table to write")
     imp.add_argument("--name", help="name stored in the table (default: the output file's stem)")
     imp.add_argument("--space", help="csv: space of the architecture strings (nb201, nb101, macro, custom)")
     imp.add_argument("--arch-column", dest="arch_column", help="csv: column holding architecture strings")
     imp.add_argument("--dataset", help="csv: dataset of every row, when the file has no dataset column")
-    imp.add_argument("--schedule-epochs", dest="schedule_epochs", type=int, help="csv: training schedule length")
+    imp.add_argument("--schedule-epochs", dest="schedule_epochs", type=positive_int,
+                     help="csv: training schedule length")
     imp.add_argument("--accuracy-unit", dest="accuracy_unit", help="csv: percent (default) or fraction")
     imp.add_argument(
         "--option",
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="further importer option (VALUE parsed as JSON if possible); repeatable",
+        help="further importer option (VALUE parsed as JSON if possible), e.g. nb201=TABLE for hwnas; repeatable",
     )
+    imp.add_argument("--force", action="store_true", help="import even when OUT is up to date")
     imp.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
     imp.set_defaults(handler=_run_import)
 
@@ -93,7 +100,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _parse_option(text: str) -> tuple[str, Any]:
     key, eq, value = text.partition("=")
     if not eq or not key:
-        raise UnknownNameError(f"--option must look like KEY=VALUE, got {text!r}")
+        raise ArgumentError(f"--option must look like KEY=VALUE, got {text!r}")
     try:
         return key.replace("-", "_"), json.loads(value)
     except ValueError:
@@ -101,30 +108,31 @@ def _parse_option(text: str) -> tuple[str, Any]:
 
 
 def _run_import(args: argparse.Namespace) -> int:
-    from .importers import IMPORTERS
+    from .importers.kinds import IMPORTER_KINDS
 
-    importer = IMPORTERS.get(args.kind)
-    if importer is None:
-        raise UnknownNameError(f"import kind {args.kind!r} is unknown; use one of {sorted(IMPORTERS)}")
+    spec = IMPORTER_KINDS[args.kind]
+    check_input(args.path, f"import {args.kind}: PATH", folder_ok=spec.folder_ok)
     options: dict[str, Any] = {
         key: getattr(args, key)
         for key in ("name", "space", "arch_column", "dataset", "schedule_epochs", "accuracy_unit")
         if getattr(args, key) is not None
     }
     options.update(_parse_option(text) for text in args.option)
-    options["progress"] = args.progress
-    parameters = inspect.signature(importer).parameters
-    takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
-    if not takes_any:
-        accepted = [n for n, p in parameters.items() if p.kind is inspect.Parameter.KEYWORD_ONLY]
-        unknown = [k for k in options if k not in parameters]
-        if "progress" in unknown:
-            options.pop("progress")
-            unknown.remove("progress")
-        if unknown:
-            raise UnknownNameError(f"importer {args.kind!r} takes no option(s) {unknown}; its options: {accepted}")
-    written = importer(Path(args.path), Path(args.out), **options)
-    print(f"wrote {written}")
+    for flag, wanted in (("progress", args.progress), ("force", args.force)):
+        if flag in spec.parameters:
+            options.setdefault(flag, wanted)
+        elif flag == "force" and wanted:
+            raise ArgumentError(f"import {args.kind} keeps no cache: it always writes OUT, so --force is not needed")
+    options = spec.check_options(options)
+    out = Path(args.out)
+    before = out.stat().st_mtime_ns if out.exists() else None
+    written = spec.function(Path(args.path), out, **options)
+    if before is None:
+        print(f"wrote {written}")
+    elif Path(written).stat().st_mtime_ns == before:
+        print(f"{written} is up to date with {args.path}; nothing imported (--force re-imports)")
+    else:
+        print(f"wrote {written} (overwrote the earlier table)")
     return 0
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from ..errors import BenchmarkFormatError, UnknownNameError
 from .table import TabularBenchmark
 
-__all__ = ["load_benchmark", "register_benchmark", "benchmark_names", "data_dirs", "DEFAULT_BENCHMARK"]
+__all__ = ["load_benchmark", "register_benchmark", "benchmark_names", "data_dirs", "DEFAULT_BENCHMARK", "looks_like_path"]
 
 #: Benchmark loaded by ``load_benchmark()`` with no argument.
 DEFAULT_BENCHMARK = "nb201-digits"
@@ -47,14 +47,16 @@ def register_benchmark(name: str, path: str | os.PathLike[str]) -> None:
     _NAMED[name] = os.fspath(path)
 
 
-def _looks_like_path(text: str) -> bool:
+def looks_like_path(text: str) -> bool:
+    """Whether ``text`` names a file (has a folder separator or a table suffix, or exists)
+    rather than a registered benchmark name."""
     return os.sep in text or "/" in text or text.endswith(_SUFFIXES) or Path(text).exists()
 
 
 def _resolve(name_or_path: str | os.PathLike[str]) -> Path:
     if not isinstance(name_or_path, str):
         return Path(name_or_path)
-    if _looks_like_path(name_or_path):
+    if looks_like_path(name_or_path):
         return Path(name_or_path)
     if name_or_path not in _NAMED:
         raise UnknownNameError(

@@ -21,20 +21,12 @@ import sys
 import threading
 from collections.abc import Sequence
 
-from ..errors import UnknownNameError
+from ..cli_args import int_list, non_negative_int, output_file, output_folder, positive_float, positive_int
 
 __all__ = ["register", "main", "BENCHMARKS"]
 
 #: Benchmarks the builder knows: name -> (space, dataset).
 BENCHMARKS = {"nb201-digits": ("nb201", "digits-cluttered")}
-
-
-def _int_list(text: str) -> tuple[int, ...]:
-    try:
-        values = tuple(int(t) for t in text.split(",") if t.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated ints like 0 or 1,2, got {text!r}") from None
-    return values
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -47,40 +39,41 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="build a benchmark table by training every architecture (resumable, parallel with Dask)",
         description=__doc__.split("\n\n")[1] if __doc__ else None,
     )
-    p.add_argument("benchmark", metavar="BENCHMARK", help=f"what to build: {', '.join(BENCHMARKS)}")
-    p.add_argument("--work-dir", dest="work_dir", required=True,
+    p.add_argument("benchmark", metavar="BENCHMARK", choices=list(BENCHMARKS), help=f"what to build: {', '.join(BENCHMARKS)}")
+    p.add_argument("--work-dir", dest="work_dir", required=True, type=output_folder,
                    help="folder of the resumable shards (rerun with the same folder to resume)")
-    p.add_argument("--out", help="the .parquet table to assemble from the shards (omit: no table)")
-    p.add_argument("--seeds", type=_int_list, default=(0,), help="seeds every class is trained with (default 0)")
-    p.add_argument("--extra-seeds", dest="extra_seeds", type=_int_list, default=(),
+    p.add_argument("--out", type=output_file(".parquet"),
+                   help="the .parquet table to assemble from the shards (omit: no table; an existing one is replaced)")
+    p.add_argument("--seeds", type=int_list, default=(0,), help="seeds every class is trained with (default 0)")
+    p.add_argument("--extra-seeds", dest="extra_seeds", type=int_list, default=(),
                    help="further seeds for a seeded random subset of --extra-cells classes, e.g. 1,2")
-    p.add_argument("--extra-cells", dest="extra_cells", type=int, default=0,
+    p.add_argument("--extra-cells", dest="extra_cells", type=non_negative_int, default=0,
                    help="number of classes trained with --extra-seeds (default 0)")
-    p.add_argument("--limit", type=int, help="train only the first N classes of the seeded order (small builds)")
-    p.add_argument("--order-seed", dest="order_seed", type=int, default=0, help="seed of the class order (default 0)")
-    p.add_argument("--epochs", type=int, default=RECIPE["epochs"], help=f"training epochs (default {RECIPE['epochs']})")
-    p.add_argument("--C", dest="C", type=int, default=RECIPE["C"], help=f"proxy network width (default {RECIPE['C']})")
-    p.add_argument("--N", dest="N", type=int, default=RECIPE["N"], help=f"proxy cells per stage (default {RECIPE['N']})")
+    p.add_argument("--limit", type=positive_int, help="train only the first N classes of the seeded order (small builds)")
+    p.add_argument("--order-seed", dest="order_seed", type=non_negative_int, default=0, help="seed of the class order (default 0)")
+    p.add_argument("--epochs", type=positive_int, default=RECIPE["epochs"], help=f"training epochs (default {RECIPE['epochs']})")
+    p.add_argument("--C", dest="C", type=positive_int, default=RECIPE["C"], help=f"proxy network width (default {RECIPE['C']})")
+    p.add_argument("--N", dest="N", type=positive_int, default=RECIPE["N"], help=f"proxy cells per stage (default {RECIPE['N']})")
     p.add_argument("--kernels", choices=("native", "baseline"), default="native",
                    help="CPU kernels: the processor's fastest (native, default) or baseline ones that no instruction "
                         "set changes, several times slower (see nasbench_kit/training/kernels.py)")
     p.add_argument("--scheduler", help="address of an existing Dask scheduler (default: a new LocalCluster)")
-    p.add_argument("--workers", type=int, help="LocalCluster worker processes (default: one per core)")
-    p.add_argument("--max-in-flight", dest="max_in_flight", type=int,
+    p.add_argument("--workers", type=positive_int, help="LocalCluster worker processes (default: one per core)")
+    p.add_argument("--max-in-flight", dest="max_in_flight", type=positive_int,
                    help="tasks submitted at once (default: 2 per worker thread)")
-    p.add_argument("--shard-size", dest="shard_size", type=int, default=20, help="runs per shard (default 20)")
-    p.add_argument("--flush-seconds", dest="flush_seconds", type=float, default=60.0,
+    p.add_argument("--shard-size", dest="shard_size", type=positive_int, default=20, help="runs per shard (default 20)")
+    p.add_argument("--flush-seconds", dest="flush_seconds", type=positive_float, default=60.0,
                    help="write a shard at least this often while runs finish (default 60)")
     p.add_argument("--latency", action="store_true",
                    help="after training, measure CPU latency (batch 1, one thread) of every trained class")
     defaults = LatencyProtocol()
-    p.add_argument("--latency-repeats", dest="latency_repeats", type=int, default=defaults.repeats,
+    p.add_argument("--latency-repeats", dest="latency_repeats", type=positive_int, default=defaults.repeats,
                    help=f"timed rounds (default {defaults.repeats})")
-    p.add_argument("--latency-warmup", dest="latency_warmup", type=int, default=defaults.warmup,
+    p.add_argument("--latency-warmup", dest="latency_warmup", type=non_negative_int, default=defaults.warmup,
                    help=f"untimed calls (default {defaults.warmup})")
-    p.add_argument("--latency-group", dest="latency_group", type=int, default=defaults.group_size,
+    p.add_argument("--latency-group", dest="latency_group", type=positive_int, default=defaults.group_size,
                    help=f"networks timed interleaved (default {defaults.group_size})")
-    p.add_argument("--latency-passes", dest="latency_passes", type=int, default=defaults.passes,
+    p.add_argument("--latency-passes", dest="latency_passes", type=positive_int, default=defaults.passes,
                    help=f"sweeps over every class, one after the other; the median is kept (default {defaults.passes})")
     p.add_argument("--no-train", dest="train", action="store_false", help="skip training (latency / assemble only)")
     p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bars")
@@ -127,8 +120,6 @@ def _run_build(args: argparse.Namespace) -> int:
     from .plan import BuildPlan
     from .runs import BuildRecipe
 
-    if args.benchmark not in BENCHMARKS:
-        raise UnknownNameError(f"benchmark {args.benchmark!r} cannot be built; known: {list(BENCHMARKS)}")
     _, dataset = BENCHMARKS[args.benchmark]
     recipe = BuildRecipe(benchmark=args.benchmark, dataset=dataset, epochs=args.epochs, C=args.C, N=args.N,
                          kernels=args.kernels)

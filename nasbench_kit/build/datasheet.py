@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..errors import ArgumentError
+
 __all__ = ["datasheet_stats", "datasheet_markdown"]
 
 
@@ -135,6 +137,38 @@ def _acceptance(s: dict[str, Any]) -> dict[str, Any]:
     return {"checks": checks, "passed": all(ok for _, ok in checks.values())}
 
 
+#: Cells whose accuracy the datasheet reports as landmarks of the space.
+LANDMARKS = (("all nor_conv_3x3", "nor_conv_3x3"), ("all skip_connect", "skip_connect"), ("all none", "none"))
+
+
+def _landmark(space: Any, op: str) -> Any:
+    return space.parse("|{0}~0|+|{0}~0|{0}~1|+|{0}~0|{0}~1|{0}~2|".format(op))
+
+
+def check_built(bench: Any) -> None:
+    """Refuse a table that lacks what a built table's datasheet reports.
+
+    The datasheet describes a NAS-Bench-201 table as ``python -m nasbench_kit build``
+    writes it: parameter counts of every run and the landmark cells of the space. A
+    partial or imported table may have neither (``info`` describes any table).
+
+    Raises:
+        ArgumentError: naming the table, what it lacks, and what to use instead.
+    """
+    instead = f"`python -m nasbench_kit info {bench.source}` describes any table"
+    if bench.meta.space != "nb201":
+        raise ArgumentError(f"{bench.name} is a {bench.meta.space!r} table; the datasheet describes NAS-Bench-201 "
+                            f"tables built by `python -m nasbench_kit build`; {instead}")
+    if not np.isfinite(bench.frame["params"].to_numpy(np.float64)).all():
+        raise ArgumentError(f"{bench.name} lacks parameter counts, which a built table records for every run, so "
+                            f"it has no datasheet; {instead}")
+    canonicals = set(bench.canonicals)
+    missing = [label for label, op in LANDMARKS if bench.space.canonical(_landmark(bench.space, op)) not in canonicals]
+    if missing:
+        raise ArgumentError(f"{bench.name} lacks the landmark cells {missing}, which a built table holds, so it has "
+                            f"no datasheet; {instead}")
+
+
 def datasheet_stats(bench: Any, *, lut: Any = None) -> dict[str, Any]:
     """Statistics of a built NB201 table (plain data; see :func:`datasheet_markdown`).
 
@@ -142,6 +176,7 @@ def datasheet_stats(bench: Any, *, lut: Any = None) -> dict[str, Any]:
         bench: a :class:`~nasbench_kit.benchmarks.TabularBenchmark`.
         lut: an ``OpLatencyTable`` to correlate with the measured latencies (optional).
     """
+    check_built(bench)
     frame = bench.frame
     first_seed = int(frame["seed"].min())
     main = frame[frame["seed"] == first_seed]
@@ -165,8 +200,8 @@ def datasheet_stats(bench: Any, *, lut: Any = None) -> dict[str, Any]:
     out["best_by_test"] = {"arch": top["arch"], "test_acc": float(top["final_test_acc"])}
     space = bench.space
     landmarks = {}
-    for label, op in (("all nor_conv_3x3", "nor_conv_3x3"), ("all skip_connect", "skip_connect"), ("all none", "none")):
-        record = bench.query(space.parse("|{0}~0|+|{0}~0|{0}~1|+|{0}~0|{0}~1|{0}~2|".format(op)), seed=first_seed)
+    for label, op in LANDMARKS:
+        record = bench.query(_landmark(space, op), seed=first_seed)
         landmarks[label] = {"valid_acc": float(record.final.valid_acc), "test_acc": float(record.final.test_acc)}
     out["landmarks"] = landmarks
     multi = frame[frame.groupby("canonical")["seed"].transform("nunique") > 1]

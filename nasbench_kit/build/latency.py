@@ -142,7 +142,7 @@ def latency_stage(
         A :class:`LatencySummary`.
     """
     import torch
-    from tqdm.auto import tqdm
+    from ..progress import progress_bar
 
     from ..models.nb201 import build_nb201
     from ..spaces.nb201 import NB201Space
@@ -163,7 +163,7 @@ def latency_stage(
     start = time.perf_counter()
     measured = 0
     total = sum(len(items) for items in todo.values())
-    with tqdm(total=total, desc="latency", unit="class", disable=not progress, smoothing=0.05) as bar:
+    with progress_bar(total=total, desc="latency", unit="class", enabled=progress, smoothing=0.05) as bar:
         for p, items in todo.items():
             seed = protocol.seed + p
             order = np.random.default_rng(seed).permutation(len(items))

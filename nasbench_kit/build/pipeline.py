@@ -139,7 +139,7 @@ def train_stage(
         A :class:`TrainSummary`.
     """
     from distributed import as_completed
-    from tqdm.auto import tqdm
+    from ..progress import progress_bar
 
     for name, value in (("shard_size", shard_size), ("max_in_flight", max_in_flight or 1)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -175,7 +175,7 @@ def train_stage(
             buffer.clear()
         last_flush = time.monotonic()
 
-    bar = tqdm(total=len(todo), desc="training", unit="run", disable=not progress, smoothing=0.02)
+    bar = progress_bar(total=len(todo), desc="training", unit="run", enabled=progress, smoothing=0.02)
     completed = as_completed([f for f in (submit_next() for _ in range(limit)) if f is not None])
     try:
         for future in completed:

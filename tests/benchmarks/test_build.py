@@ -70,18 +70,18 @@ def test_plan_refuses_bad_settings(kwargs):
         BuildPlan(**kwargs)
 
 
-def test_cli_errors_are_one_line_and_exit_2(tmp_path, capsys):
+def test_cli_errors_are_one_line_usage_exit_2_failures_exit_1(tmp_path, capsys):
     from nasbench_kit.build.commands import main
 
     assert main(["build", "cifar-x", "--work-dir", str(tmp_path / "w")]) == 2
-    assert "known: ['nb201-digits']" in capsys.readouterr().err
+    assert "invalid choice: 'cifar-x' (choose from 'nb201-digits')" in capsys.readouterr().err
     assert main(["build", "nb201-digits", "--work-dir", str(tmp_path / "w"), "--no-train", "--no-progress",
-                 "--out", str(tmp_path / "t.parquet")]) == 2
+                 "--out", str(tmp_path / "t.parquet")]) == 1
     assert "no finished runs" in capsys.readouterr().err
     from nasbench_kit.training import RECIPE
 
     other_epochs = str(RECIPE["epochs"] + 2)  # the folder was opened with the default recipe
-    assert main(["build", "nb201-digits", "--work-dir", str(tmp_path / "w"), "--epochs", other_epochs, "--no-train"]) == 2
+    assert main(["build", "nb201-digits", "--work-dir", str(tmp_path / "w"), "--epochs", other_epochs, "--no-train"]) == 1
     assert "another recipe" in capsys.readouterr().err
 
 

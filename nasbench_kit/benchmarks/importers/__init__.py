@@ -21,17 +21,13 @@ from __future__ import annotations
 
 from .generic import import_generic
 from .hwnas import import_hwnas
+from .kinds import IMPORTER_KINDS, ImporterKind
 from .nats import import_nats
 from .nb101_tfrecord import import_nb101
 from .nb201_pth import import_nb201
 
-__all__ = ["IMPORTERS", "import_nb201", "import_nats", "import_nb101", "import_hwnas", "import_generic"]
+__all__ = ["IMPORTERS", "IMPORTER_KINDS", "ImporterKind", "import_nb201", "import_nats", "import_nb101",
+           "import_hwnas", "import_generic"]
 
-#: Command-line kind -> importer.
-IMPORTERS = {
-    "nb201": import_nb201,
-    "nats": import_nats,
-    "nb101": import_nb101,
-    "hwnas": import_hwnas,
-    "csv": import_generic,
-}
+#: Command-line kind -> importer (the declarations, with required options: :data:`IMPORTER_KINDS`).
+IMPORTERS = {kind: spec.function for kind, spec in IMPORTER_KINDS.items()}

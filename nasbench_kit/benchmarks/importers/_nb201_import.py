@@ -281,11 +281,11 @@ def _stream_items(
     progress: bool,
     expected: int | None,
 ) -> dict[str, Any]:
-    from tqdm.auto import tqdm
+    from ...progress import progress_bar
 
     reader = PickleItemStream(stream, source=source, key="arch2infos")
     assembler = RunAssembler(writer, source=source)
-    bar = tqdm(total=expected, unit="arch", disable=not progress, desc="importing")
+    bar = progress_bar(total=expected, unit="arch", enabled=progress, desc="importing")
     batch_size = 8
     in_flight = 3 * max(workers, 1)
     pending: collections.deque[tuple[int, Any]] = collections.deque()  # (last item id, future or result)

@@ -100,10 +100,10 @@ def _parse_archs(values: np.ndarray, space_name: str, source: str, progress: boo
     if space is None:
         raise BenchmarkFormatError(f"{source}: space {space_name!r} is not available in this installation")
     has_index = getattr(space, "is_finite", False) and hasattr(space, "index")
-    from tqdm.auto import tqdm
+    from ...progress import progress_bar
 
     strings, canonicals, indices = [], [], []
-    for text in tqdm(unique, desc="parsing architectures", unit="arch", disable=not progress, leave=False):
+    for text in progress_bar(unique, desc="parsing architectures", unit="arch", enabled=progress, leave=False):
         if not isinstance(text, str):
             raise BenchmarkFormatError(f"{source}: arch {text!r} is not a string")
         try:

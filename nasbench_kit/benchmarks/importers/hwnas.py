@@ -84,7 +84,7 @@ def import_hwnas(
         BenchmarkFormatError: a foreign or corrupted pickle, a table without
             ``official_index``, or an architecture that does not match HW-NAS-Bench's.
     """
-    from tqdm.auto import tqdm
+    from ...progress import progress_bar
 
     path, out, nb201 = Path(path), Path(out), Path(nb201)
     if not path.is_file():
@@ -113,7 +113,7 @@ def import_hwnas(
         extra={**base_meta.extra, **extra, "hwnas_source": str(path)},
     )
     with StreamedTableWriter(out, meta) as writer:
-        for i in tqdm(range(table_file.num_row_groups), unit="chunk", disable=not progress, desc="joining"):
+        for i in progress_bar(range(table_file.num_row_groups), unit="chunk", enabled=progress, desc="joining"):
             group = table_file.read_row_group(i)
             writer.write(_joined(group, metrics, str(nb201)))
         return writer.close()

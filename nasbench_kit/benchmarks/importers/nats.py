@@ -91,7 +91,7 @@ def _load_arch_file(task: tuple[str, int]) -> list[ArchRuns]:
 
 
 def _import_folder(folder: Path, writer: StreamedTableWriter, *, workers: int, progress: bool) -> None:
-    from tqdm.auto import tqdm
+    from ...progress import progress_bar
 
     meta_file = folder / "meta.pickle.pbz2"
     if not meta_file.is_file():
@@ -111,7 +111,7 @@ def _import_folder(folder: Path, writer: StreamedTableWriter, *, workers: int, p
             raise format_error(file, f"architecture index {index} is beyond meta_archs ({len(meta_archs)} entries)")
     assembler = RunAssembler(writer, source=str(folder), meta_archs=meta_archs)
     tasks = ((str(file), index) for index, file in files)
-    for runs in tqdm(ordered_map(_load_arch_file, tasks, workers=workers), total=len(files), unit="arch",
-                     disable=not progress, desc="importing"):
+    for runs in progress_bar(ordered_map(_load_arch_file, tasks, workers=workers), total=len(files), unit="arch",
+                     enabled=progress, desc="importing"):
         assembler.add(runs)
     assembler.flush()

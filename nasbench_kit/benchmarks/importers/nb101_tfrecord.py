@@ -77,7 +77,7 @@ def import_nb101(
         BenchmarkFormatError: a truncated or corrupted file (checksums), a foreign file,
             malformed rows, or a hash that does not match its cell. ``out`` is untouched.
     """
-    from tqdm.auto import tqdm
+    from ...progress import progress_bar
 
     path, out = Path(path), Path(out)
     if not path.is_file():
@@ -104,7 +104,7 @@ def import_nb101(
     space = _space()
     verified: set[str] = set()
     repeats: dict[tuple[str, int], int] = {}
-    with StreamedTableWriter(out, meta) as writer, tqdm(total=total, unit="run", disable=not progress,
+    with StreamedTableWriter(out, meta) as writer, progress_bar(total=total, unit="run", enabled=progress,
                                                         desc="importing") as bar:
         for chunk in ordered_map(_decode_range, ranges, workers=workers, in_flight=2 * max(workers, 1)):
             seeds = np.empty(len(chunk["canonical"]), dtype=np.int32)

@@ -107,14 +107,14 @@ def _load_archive_file(task: tuple[str, int]) -> list[ArchRuns]:
 
 
 def _import_archive(folder: Path, writer: StreamedTableWriter, *, workers: int, progress: bool) -> None:
-    from tqdm.auto import tqdm
+    from ...progress import progress_bar
 
     files = sorted((int(m.group(1)), folder / m.group(0)) for m in map(_ARCHIVE_FILE.match, os.listdir(folder)) if m)
     if not files:
         raise BenchmarkFormatError(f"{folder}: no NNNNNN-FULL.pth files: not a NAS-Bench-201 archive folder")
     assembler = RunAssembler(writer, source=str(folder))
     tasks = ((str(file), index) for index, file in files)
-    for runs in tqdm(ordered_map(_load_archive_file, tasks, workers=workers), total=len(files), unit="arch",
-                     disable=not progress, desc="importing"):
+    for runs in progress_bar(ordered_map(_load_archive_file, tasks, workers=workers), total=len(files), unit="arch",
+                     enabled=progress, desc="importing"):
         assembler.add(runs)
     assembler.flush()
