@@ -48,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     from . import demo, search_commands
     from .build import commands as build_commands
     from .benchmarks import commands as benchmark_commands
+    from .oneshot import commands as oneshot_commands
 
     parser = _Parser(prog="python -m nasbench_kit", description=__doc__.split("\n\n")[0],
                      epilog=__doc__.split("\n\n", 2)[2].replace("``", ""), formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -57,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     search_commands.register(sub)
     benchmark_commands.register(sub)
     build_commands.register(sub)
+    oneshot_commands.register(sub)
     for command in sub.choices.values():  # `--debug` also after the command; SUPPRESS keeps one given before
         command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                              help="show the traceback of an error")

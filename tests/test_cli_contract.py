@@ -45,6 +45,8 @@ def files(tmp_path_factory, synth_path, synth_bench) -> dict[str, str]:
                   "test_acc": synth_bench.metric_array("test_acc", over="table")[:50]}).to_csv(root / "good.csv",
                                                                                                  index=False)
     import_generic(root / "good.csv", root / "imported.parquet", dataset="toy", schedule_epochs=12, progress=False)
+    import_generic(root / "good.csv", root / "tiny_custom.parquet", space="custom", dataset="toy",
+                   schedule_epochs=12, progress=False)
     pd.DataFrame({"architecture": ["not-a-cell"] * 3, "valid_acc": [50.0] * 3}).to_csv(root / "bad.csv", index=False)
     return {"table": str(synth_path), **{p.name.replace(".", "_") if p.suffix == ".csv" else p.stem: str(p)
                                          for p in root.iterdir()}}
@@ -183,6 +185,27 @@ CASES = [
      "space 'nb999' is unknown"),
     ("import-csv-unknown-unit", ["import", "csv", "{good_csv}", "-o", "{work}/t.parquet", "--accuracy-unit",
                                  "permille"], 2, "accuracy_unit 'permille' is unknown"),
+    # oneshot
+    ("oneshot-no-method", ["oneshot", "--out", "{work}/o"], 2, "required: --method"),
+    ("oneshot-unknown-method", ["oneshot", "--method", "snas", "--out", "{work}/o"], 2, "invalid choice: 'snas'"),
+    ("oneshot-unknown-preset", ["oneshot", "--method", "darts", "--preset", "huge", "--out", "{work}/o"], 2,
+     "invalid choice: 'huge'"),
+    ("oneshot-epochs-zero", ["oneshot", "--method", "darts", "--epochs", "0", "--out", "{work}/o"], 2,
+     "--epochs: expected an int >= 1"),
+    ("oneshot-bad-set", ["oneshot", "--method", "darts", "--set", "order", "--out", "{work}/o"], 2, "NAME=VALUE"),
+    ("oneshot-set-out-of-range", ["oneshot", "--method", "darts", "--set", "order=3", "--out", "{work}/o"], 2,
+     "order must be 1"),
+    ("oneshot-set-unknown", ["oneshot", "--method", "spos", "--set", "tau_max=3", "--out", "{work}/o"], 2,
+     "takes no setting(s) ['tau_max']"),
+    ("oneshot-set-wrong-type", ["oneshot", "--method", "gdas", "--set", "a_lr=fast", "--out", "{work}/o"], 2,
+     "a_lr must be a finite number"),
+    ("oneshot-bad-device", ["oneshot", "--method", "darts", "--device", "tpu", "--out", "{work}/o"], 2,
+     "device must be"),
+    ("oneshot-benchmark-missing", ["oneshot", "--method", "darts", "--benchmark", "{work}/none.parquet", "--out",
+                                   "{work}/o"], 2, "does not exist"),
+    ("oneshot-benchmark-not-nb201", ["oneshot", "--method", "darts", "--preset", "tiny", "--benchmark",
+                                     "{tiny_custom}", "--out", "{work}/o"], 2, "search the NAS-Bench-201 space"),
+    ("oneshot-out-is-file", ["oneshot", "--method", "darts", "--out", "{plain}"], 2, "is a file"),
     # build
     ("build-nothing", ["build"], 2, "required: BENCHMARK"),
     ("build-unknown", ["build", "nb101-digits", "--work-dir", "{work}/w"], 2, "invalid choice: 'nb101-digits'"),

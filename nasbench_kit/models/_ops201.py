@@ -23,14 +23,20 @@ class Zero(nn.Module):
 
 
 class ReLUConvBN(nn.Module):
-    """ReLU -> Conv(k, no bias) -> BatchNorm(affine): ``nor_conv_kxk`` and the block convs."""
+    """ReLU -> Conv(k, no bias) -> BatchNorm: ``nor_conv_kxk`` and the block convs.
 
-    def __init__(self, c_in: int, c_out: int, kernel_size: int, stride: int = 1):
+    The benchmark networks use an affine batch norm with running statistics; a
+    weight-sharing supernet passes ``affine=False, track_running_stats=False`` (batch
+    statistics also at evaluation, as the NAS-Bench-201 paper's one-shot baselines do).
+    """
+
+    def __init__(self, c_in: int, c_out: int, kernel_size: int, stride: int = 1, *, affine: bool = True,
+                 track_running_stats: bool = True):
         super().__init__()
         self.op = nn.Sequential(
             nn.ReLU(inplace=False),
             nn.Conv2d(c_in, c_out, kernel_size, stride=stride, padding=kernel_size // 2, bias=False),
-            nn.BatchNorm2d(c_out, affine=True, track_running_stats=True),
+            nn.BatchNorm2d(c_out, affine=affine, track_running_stats=track_running_stats),
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -99,16 +105,16 @@ class ResNetBasicblock(nn.Module):
         return self.downsample(x) + self.conv_b(self.conv_a(x))
 
 
-def make_op(name: str, channels: int) -> nn.Module:
-    """The module for op ``name`` on a ``channels``-wide edge (stride 1, width kept)."""
+def make_op(name: str, channels: int, *, affine: bool = True, track_running_stats: bool = True) -> nn.Module:
+    """The module for op ``name`` on a ``channels``-wide edge (stride 1, width kept); the
+    keywords set the batch norms of the convolutions (see :class:`ReLUConvBN`)."""
     if name == "none":
         return Zero()
     if name == "skip_connect":
         return nn.Identity()
-    if name == "nor_conv_1x1":
-        return ReLUConvBN(channels, channels, 1)
-    if name == "nor_conv_3x3":
-        return ReLUConvBN(channels, channels, 3)
+    if name in ("nor_conv_1x1", "nor_conv_3x3"):
+        return ReLUConvBN(channels, channels, 1 if name == "nor_conv_1x1" else 3, affine=affine,
+                          track_running_stats=track_running_stats)
     if name == "avg_pool_3x3":
         return AvgPool3x3()
     raise OutOfSpaceError(f"op {name!r} is not one of {OPS}")

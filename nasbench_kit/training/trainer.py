@@ -42,7 +42,7 @@ from .proxies import PROXY_SIZES, _space_name, build_proxy, proxy_size, resolve_
 from .recipe import RECIPE
 
 __all__ = ["RECIPE", "PROXY_SIZES", "TrainResult", "train_cell", "cosine_lr", "proxy_size", "resolve_model_size",
-           "build_proxy"]
+           "build_proxy", "torch_session"]
 
 
 _EVAL_BATCH = 512  # evaluation batch: large enough to amortise per-op overhead, small enough for cache
@@ -102,8 +102,12 @@ def cosine_lr(step: int, total_steps: int, lr: float) -> float:
 
 
 @contextmanager
-def _torch_session(threads: int):
-    """Set thread count and deterministic algorithms, fork the RNG; restore all on exit."""
+def torch_session(threads: int):
+    """Set thread count and deterministic algorithms, fork the RNG; restore all on exit.
+
+    Yields the ``torch`` module. Inside, seeding torch's global generator does not change
+    the caller's random state.
+    """
     import torch
 
     old_threads = torch.get_num_threads()
@@ -279,7 +283,7 @@ def train_cell(
     if not nb201:  # C, N and fast_pool are NB201's; the proxy's size is model_size
         del hyper["C"], hyper["N"]
         hyper.update(fast_pool=False, model_size=dict(size))
-    with _torch_session(int(threads)) as torch, kernel_session(torch, kernels):
+    with torch_session(int(threads)) as torch, kernel_session(torch, kernels):
         def tensors(x: np.ndarray, y: np.ndarray):
             # (n, 1, H, W) grayscale -> (n, 3, H, W): the official stem takes 3 channels
             layout = torch.channels_last if channels_last else torch.contiguous_format
