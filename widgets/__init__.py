@@ -33,6 +33,8 @@ _EXPORTS = {
     "correlation_figure": "explorer",
     "op_importance_figure": "explorer",
     "BenchmarkExplorer": "explorer",
+    "OneShotPanel": "oneshot_panel",
+    "oneshot_figure": "oneshot_panel",
 }
 
 __all__ = sorted(_EXPORTS)

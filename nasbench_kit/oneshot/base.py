@@ -166,13 +166,19 @@ class OneShotSearch(ABC):
         self.net: Any = None
 
     # --- events and control -------------------------------------------------------------
-    def on(self, event: str | type, callback: Callable[[Any], None]) -> Callable[[Any], None]:
-        """Call ``callback(event)`` on ``"epoch_finished"`` / ``"search_finished"`` (or the type)."""
+    def on(self, event: str | type, callback: Callable[[Any], None]) -> Callable[[], None]:
+        """Call ``callback(event)`` on ``"epoch_finished"`` / ``"search_finished"`` (or the
+        type); returns a function that unsubscribes it (as ``Run.on`` does)."""
         kind = ONESHOT_EVENTS.get(event) if isinstance(event, str) else event
         if kind not in self._callbacks:
             raise UnknownNameError(f"event {event!r} is unknown; use one of {list(ONESHOT_EVENTS)}")
         self._callbacks[kind].append(callback)
-        return callback
+
+        def unsubscribe() -> None:
+            if callback in self._callbacks[kind]:
+                self._callbacks[kind].remove(callback)
+
+        return unsubscribe
 
     def stop(self) -> None:
         """Ask the search to end after the current minibatch (safe from any thread)."""
