@@ -39,7 +39,8 @@ def test_library_source_never_imports_ui_libraries():
 NOT_FOR_A_QUERY = (
     "pandas", "scipy", "torch", "sklearn", "dask", "distributed", "tqdm", "networkx",
     "pyarrow.dataset", "nasbench_kit.benchmarks.importers", "nasbench_kit.build",
-    "nasbench_kit.spaces.nb101", "nasbench_kit.spaces.macro", "nasbench_kit.spaces.macro_arch", *HEAVY,
+    "nasbench_kit.spaces.nb101", "nasbench_kit.spaces.macro", "nasbench_kit.spaces.macro_arch",
+    "nasbench_kit.spaces.darts", "nasbench_kit.spaces.darts_genotype", *HEAVY,
 )
 
 

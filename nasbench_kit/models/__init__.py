@@ -23,11 +23,12 @@ def build_model(arch: Any, num_classes: int = 10, **size: Any):
     """Build the official network of ``arch``'s search space.
 
     Args:
-        arch: a ``Cell201``, ``Cell101`` or ``MacroArch``.
+        arch: a ``Cell201``, ``Cell101``, ``MacroArch`` or ``DartsGenotype``.
         num_classes: size of the classifier output.
         **size: width/depth arguments of the space's builder (``C``, ``N`` for NB201;
             ``stem_channels``, ``num_stacks``, ``num_modules_per_stack`` for NB101;
-            ``width_mult`` for the macro space).
+            ``width_mult`` for the macro space; ``C``, ``layers``, ``auxiliary``,
+            ``drop_path_prob`` for DARTS).
 
     Returns:
         A ``torch.nn.Module`` taking ``(batch, 3, H, W)`` images.
@@ -35,7 +36,7 @@ def build_model(arch: Any, num_classes: int = 10, **size: Any):
     Raises:
         UnknownNameError: if ``arch`` belongs to no known space.
     """
-    from ..spaces import Cell101, Cell201, MacroArch
+    from ..spaces import Cell101, Cell201, DartsGenotype, MacroArch
 
     if isinstance(arch, Cell201):
         from .nb201 import build_nb201
@@ -49,6 +50,10 @@ def build_model(arch: Any, num_classes: int = 10, **size: Any):
         from .macro import build_macro
 
         return build_macro(arch, num_classes, **size)
+    if isinstance(arch, DartsGenotype):
+        from .darts import build_darts
+
+        return build_darts(arch, num_classes, **size)
     raise UnknownNameError(
-        f"no model builder for {type(arch).__name__}; build_model takes Cell201, Cell101 or MacroArch"
+        f"no model builder for {type(arch).__name__}; build_model takes Cell201, Cell101, MacroArch or DartsGenotype"
     )

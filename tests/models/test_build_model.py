@@ -20,7 +20,7 @@ def test_dispatches_to_each_space():
 
 
 def test_unknown_architecture_type_is_a_clear_error():
-    with pytest.raises(UnknownNameError, match="Cell201, Cell101 or MacroArch"):
+    with pytest.raises(UnknownNameError, match="Cell201, Cell101, MacroArch or DartsGenotype"):
         build_model("not an arch")
     assert issubclass(UnknownNameError, NasKitError)
 
