@@ -370,6 +370,23 @@ class OneShotSearch(ABC):
         self.w_optimizer.step()
         self.w_schedule.step()
 
+    def train_paths(self, torch: Any, x: Any, y: Any, epoch: int, next_path: Callable[[], Any]) -> dict[str, float]:
+        """One epoch of weight training, one sub-network ``next_path()`` per minibatch;
+        returns the epoch's training loss and accuracy (%). Creates the weight optimiser
+        (cosine over every epoch's steps) on the first call."""
+        if getattr(self, "w_optimizer", None) is None:
+            steps = -(-len(y) // self.settings["batch_size"]) * self.settings["epochs"]
+            self.w_optimizer, self.w_schedule = self.weight_optimizer(torch, steps)
+        loss_sum = correct = count = 0.0
+        for bx, by in self.batches(torch, x, y, epoch):
+            logits = self.net(bx, path=tuple(next_path()))
+            loss = torch.nn.functional.cross_entropy(logits, by)
+            self.weight_step(torch, loss)
+            loss_sum += float(loss.detach()) * len(by)
+            correct += int((logits.detach().argmax(1) == by).sum())
+            count += len(by)
+        return {"train_loss": loss_sum / count, "train_acc": 100.0 * correct / count}
+
     def evaluate_path(self, torch: Any, path: Any, x: Any, y: Any) -> float:
         """Accuracy (%) of the sub-network ``path`` with the supernet's weights on ``(x, y)``."""
         correct = 0

@@ -84,7 +84,6 @@ class ENAS(OneShotSearch):
         self.controller = _controller_class()(s["c_hidden"]).to(self.device)
         self.c_optimizer = torch.optim.Adam(self.controller.parameters(), lr=s["c_lr"])
         self.baseline = None
-        self.w_optimizer = None
 
     def distribution(self) -> np.ndarray:
         import torch
@@ -96,18 +95,12 @@ class ENAS(OneShotSearch):
     def train_epoch(self, torch: Any, epoch: int, halves: Any) -> dict[str, float]:
         s = self.settings
         (x, y), (xs, ys) = halves.rendering(epoch)
-        if self.w_optimizer is None:
-            self.w_optimizer, self.w_schedule = self.weight_optimizer(torch, -(-len(y) // s["batch_size"]) * s["epochs"])
-        loss_sum = correct = count = 0.0
-        for bx, by in self.batches(torch, x, y, epoch):
+
+        def sampled() -> tuple[int, ...]:
             with torch.no_grad():
-                path, *_ = self.controller()
-            logits = self.net(bx, path=path)
-            loss = torch.nn.functional.cross_entropy(logits, by)
-            self.weight_step(torch, loss)
-            loss_sum += float(loss.detach()) * len(by)
-            correct += int((logits.detach().argmax(1) == by).sum())
-            count += len(by)
+                return self.controller()[0]
+
+        losses = self.train_paths(torch, x, y, epoch, sampled)
         rewards, entropies = [], []
         generator = torch.Generator().manual_seed(self.seed * 7 + epoch)
         for _ in range(s["c_steps"]):
@@ -123,8 +116,7 @@ class ENAS(OneShotSearch):
             self.c_optimizer.step()
             rewards.append(reward)
             entropies.append(float(entropy.detach()))
-        return {"train_loss": loss_sum / count, "train_acc": 100.0 * correct / count,
-                "reward": 100.0 * float(np.mean(rewards)), "controller_entropy": float(np.mean(entropies))}
+        return {**losses, "reward": 100.0 * float(np.mean(rewards)), "controller_entropy": float(np.mean(entropies))}
 
     def after_training(self, torch: Any, halves: Any) -> dict[str, Any]:
         from ..spaces.nb201 import Cell201

@@ -41,7 +41,6 @@ class _SinglePath(OneShotSearch):
         probe_rng = np.random.default_rng([self.seed, 1])
         self.probes = [tuple(int(i) for i in probe_rng.integers(0, NUM_OPS, NUM_EDGES)) for _ in range(PROBES)]
         self.best_probe = self.probes[0]
-        self.w_optimizer = None
 
     def distribution(self) -> np.ndarray:
         return np.full((NUM_EDGES, NUM_OPS), 1.0 / NUM_OPS)  # the uniform sampling of training
@@ -57,24 +56,11 @@ class _SinglePath(OneShotSearch):
 
     def train_epoch(self, torch: Any, epoch: int, halves: Any) -> dict[str, float]:
         (x, y), _ = halves.rendering(epoch)
-        if self.w_optimizer is None:
-            steps = -(-len(y) // self.settings["batch_size"]) * self.settings["epochs"]
-            self.w_optimizer, self.w_schedule = self.weight_optimizer(torch, steps)
-        loss_sum = correct = count = 0.0
-        self.net.train()
-        for bx, by in self.batches(torch, x, y, epoch):
-            path = tuple(int(i) for i in self.rng.integers(0, NUM_OPS, NUM_EDGES))
-            logits = self.net(bx, path=path)
-            loss = torch.nn.functional.cross_entropy(logits, by)
-            self.weight_step(torch, loss)
-            loss_sum += float(loss.detach()) * len(by)
-            correct += int((logits.detach().argmax(1) == by).sum())
-            count += len(by)
+        losses = self.train_paths(torch, x, y, epoch, lambda: self.rng.integers(0, NUM_OPS, NUM_EDGES).tolist())
         sx, sy = self.select_images(halves, epoch)
         scores = [self.evaluate_path(torch, p, sx, sy) for p in self.probes]
         self.best_probe = self.probes[int(np.argmax(scores))]
-        return {"train_loss": loss_sum / count, "train_acc": 100.0 * correct / count,
-                "select_acc": float(max(scores)), "probe_mean_acc": float(np.mean(scores))}
+        return {**losses, "select_acc": float(max(scores)), "probe_mean_acc": float(np.mean(scores))}
 
     def score(self, torch: Any, cell: Cell201, halves: Any) -> float:
         """Inherited-weight accuracy (%) of ``cell`` on the architecture half's evaluation images."""
