@@ -102,6 +102,10 @@ def run_demo(out: Path, *, seed: int = 0, benchmark: str | None = None, compare_
 
 def _handle(args: argparse.Namespace) -> int:
     out = Path(args.out)
+    if (out / "summary.json").exists():
+        import sys
+
+        print(f"note: {out} holds results of an earlier run; they are overwritten", file=sys.stderr)
     summary = run_demo(out, seed=args.seed, benchmark=args.benchmark, compare_seeds=args.compare_seeds)
     print(json.dumps(summary, indent=2))
     print(f"results written to {out.resolve()}")

@@ -132,6 +132,8 @@ def _run_build(args: argparse.Namespace) -> int:
     def terminate(signum: int, frame: object) -> None:
         raise KeyboardInterrupt  # `kill PID` stops like Ctrl-C: finished runs are written first
 
+    if args.out and os.path.exists(args.out):
+        print(f"note: {args.out} exists; the assembled table replaces it", file=sys.stderr)
     main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, terminate) if main_thread else None
     try:
