@@ -29,7 +29,6 @@ __all__ = [
     "int_list",
     "from_kit_parser",
     "check_input",
-    "input_path",
     "output_file",
     "output_folder",
     "benchmark_source",
@@ -104,11 +103,6 @@ def check_input(text: str, what: str = "file", *, folder_ok: bool = False) -> st
     if path.is_dir() and not folder_ok:
         raise ArgumentError(f"{what} {text!r} is a folder; give the file itself")
     return text
-
-
-def input_path(what: str = "file", *, folder_ok: bool = False) -> Callable[[str], str]:
-    """Argument type: an existing file (or folder, when ``folder_ok``) to read."""
-    return from_kit_parser(lambda text: check_input(text, what, folder_ok=folder_ok))
 
 
 def _writable_folder(folder: Path, text: str) -> None:

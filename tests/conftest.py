@@ -28,3 +28,15 @@ def synth_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def synth_bench(synth_path: Path) -> TabularBenchmark:
     return TabularBenchmark.from_file(synth_path)
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """Torch on one thread for a module: its small convolutions only wait on each other with
+    more threads (and on a busy machine, a lot)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

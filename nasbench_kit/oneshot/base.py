@@ -335,8 +335,7 @@ class OneShotSearch(ABC):
         truth = np.array([self._truth(c) for c in cells])
         _, (xs, ys) = self.halves.rendering(self.settings["epochs"] - 1)
         with torch_session(self.threads) as torch:
-            inherited = np.array([self.evaluate_path(torch, [OPS.index(op) for op in c.ops], xs[:images], ys[:images])
-                                  for c in cells])
+            inherited = np.array([self.evaluate_path(torch, c.op_indices, xs[:images], ys[:images]) for c in cells])
         out: dict[str, Any] = {"classes": n, "inherited_acc_mean": float(inherited.mean())}
         for column, name in ((0, "valid"), (1, "test")):
             out[f"kendall_{name}"] = float(stats.kendalltau(inherited, truth[:, column]).statistic)

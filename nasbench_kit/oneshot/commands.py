@@ -14,19 +14,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..cli_args import benchmark_source, non_negative_int, output_folder, positive_int
+from ..cli_args import benchmark_source, from_kit_parser, non_negative_int, output_folder, positive_int
+from ..search_commands import parse_hyperparameter
 
 __all__ = ["register"]
-
-
-def _setting(text: str) -> tuple[str, Any]:
-    name, sep, value = text.partition("=")
-    if not sep or not name.strip():
-        raise argparse.ArgumentTypeError(f"setting {text!r} not understood: write NAME=VALUE, e.g. order=2")
-    try:
-        return name.strip(), json.loads(value)
-    except ValueError:
-        return name.strip(), value
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -61,7 +52,7 @@ def register(subparsers: Any) -> None:
                    help="tiny (seconds), fast (about a minute on 2 cores, default) or full (up to about 15 minutes)")
     p.add_argument("--seed", type=non_negative_int, default=0)
     p.add_argument("--epochs", type=positive_int, help="supernet training epochs (default: the preset's)")
-    p.add_argument("--set", action="append", default=[], type=_setting, metavar="NAME=VALUE",
+    p.add_argument("--set", action="append", default=[], type=from_kit_parser(parse_hyperparameter), metavar="NAME=VALUE",
                    help="a setting of the method, e.g. order=2 for second-order DARTS (repeatable)")
     p.add_argument("--benchmark", type=benchmark_source, default=None,
                    help="the NB201 table whose accuracies judge the derived cells (default: the shipped one)")

@@ -66,13 +66,7 @@ class _SinglePath(OneShotSearch):
         """Inherited-weight accuracy (%) of ``cell`` on the architecture half's evaluation images."""
         self.check_stop()
         sx, sy = self.select_images(halves, self.settings["epochs"] - 1)
-        return self.evaluate_path(torch, self.space_indices(cell), sx, sy)
-
-    @staticmethod
-    def space_indices(cell: Cell201) -> tuple[int, ...]:
-        from ..spaces.nb201 import OPS
-
-        return tuple(OPS.index(op) for op in cell.ops)
+        return self.evaluate_path(torch, cell.op_indices, sx, sy)
 
 
 class RSPS(_SinglePath):

@@ -19,17 +19,11 @@ from nasbench_kit.spaces.darts import DARTS_V2, PRIMITIVES, DartsGenotype, Darts
 OFFICIAL_DARTS_V2_PARAMS = 3_349_342
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Small convolutions: more intra-op threads only wait on each other (and on a busy machine, a lot)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
-def official_net(one_thread) -> DartsNetworkCIFAR:
+def official_net(one_torch_thread) -> DartsNetworkCIFAR:
     return build_darts(DARTS_V2, num_classes=10, auxiliary=True)
 
 

@@ -12,12 +12,7 @@ from nasbench_kit.spaces.darts import DartsSpace  # noqa: E402
 from nasbench_kit.spaces.darts_genotype import PRIMITIVES  # noqa: E402
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_a_chosen_op_per_edge_equals_one_hot_mixing():
